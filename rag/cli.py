@@ -1,0 +1,112 @@
+"""The ``rag`` command: a thin layer over the Python API.
+
+This is the one place (with the UI) where ``RagError`` becomes a message and an exit
+code; nothing here prints a stack trace for a problem the user can fix.
+Exit codes: 0 ok, 1 error, 2 usage, 3 partial (some files failed, the rest went in).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from rag.config import Settings
+from rag.errors import RagError
+
+EXIT_PARTIAL = 3
+
+
+def _settings(ctx: click.Context, **overrides) -> Settings:
+    return Settings.load(ctx.obj.get("config"), **overrides)
+
+
+def _fail(exc: Exception) -> None:
+    click.echo(f"error: {exc}", err=True)
+    sys.exit(1)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", type=click.Path(dir_okay=False), help="A rag.toml file (default: ./rag.toml, RAG_CONFIG).")
+@click.pass_context
+def main(ctx: click.Context, config: str | None) -> None:
+    """Grounded Q&A over AI-industry sources, with citations you can check."""
+    ctx.ensure_object(dict)["config"] = config
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--index", type=click.Path(file_okay=False, path_type=Path), help="Index folder (default: $RAG_HOME/index).")
+@click.option("--prune/--no-prune", default=None,
+              help="Delete chunks of files no longer under PATHS (default: on for the corpus folder only).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON summary object and no progress.")
+@click.pass_context
+def ingest(ctx: click.Context, paths: tuple[Path, ...], index: Path | None, prune: bool | None, as_json: bool) -> None:
+    """Ingest files and folders (default: the corpus documents folder) into the index."""
+    from rag.ingestion import ingest as run_ingest
+
+    try:
+        settings = _settings(ctx, index=index)
+        report = run_ingest(list(paths), settings=settings, prune=prune, progress=False if as_json else None)
+    except RagError as exc:
+        _fail(exc)
+    except KeyboardInterrupt:
+        click.echo("interrupted: the index is consistent; run the same command again to finish.", err=True)
+        sys.exit(130)
+    if as_json:
+        click.echo(json.dumps(report.to_dict()))
+    else:
+        _print_report(report, settings)
+    sys.exit(0 if report.ok else EXIT_PARTIAL)
+
+
+def _print_report(report, settings: Settings) -> None:
+    click.echo(f"{report.documents} documents, {report.chunks} chunks in {settings.index_dir} "
+               f"({report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
+               f"{report.removed} removed) in {report.seconds:.1f} s")
+    if report.skipped:
+        click.echo(f"skipped {len(report.skipped)} file(s) of unsupported type", err=True)
+    for failure in report.failed:
+        click.echo(f"FAILED {failure.path}: {failure.error}", err=True)
+
+
+@main.group()
+def corpus() -> None:
+    """The default corpus (the DeepSeek-R1 episode sources)."""
+
+
+@corpus.command("fetch")
+@click.option("--dest", type=click.Path(file_okay=False, path_type=Path), help="Documents folder (default: $RAG_HOME/documents).")
+@click.option("--mirror", type=click.Path(file_okay=False), help="A local folder holding the corpus files.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def corpus_fetch(ctx: click.Context, dest: Path | None, mirror: str | None, as_json: bool) -> None:
+    """Copy (from a mirror) or download every corpus document, verifying sha256."""
+    from rag import corpus as corpus_mod
+
+    try:
+        settings = _settings(ctx, documents=dest, corpus_mirror=mirror)
+        report = corpus_mod.fetch(settings.documents_dir, settings.corpus_mirror)
+    except RagError as exc:
+        _fail(exc)
+    if as_json:
+        click.echo(json.dumps(report.__dict__))
+    else:
+        click.echo(f"{settings.documents_dir}: {len(report.present)} present, {len(report.copied)} copied, "
+                   f"{len(report.downloaded)} downloaded, {len(report.failed)} failed")
+        for f in report.failed:
+            click.echo(f"FAILED {f['file']}: {f['error']}", err=True)
+    sys.exit(0 if report.ok else EXIT_PARTIAL)
+
+
+@main.command()
+@click.pass_context
+def up(ctx: click.Context) -> None:
+    """Everything on the embedded defaults: fetch the corpus and ingest it (incrementally)."""
+    ctx.invoke(ingest, paths=(), index=None, prune=None, as_json=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,87 @@
+"""Plain-text and Markdown loaders, plus the heading finder the other loaders share."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from rag.errors import LoaderError
+from rag.types import Section
+
+# Headings in filings and papers rendered as plain lines: "PART II", "Item 1A. Risk Factors",
+# "2.3 Multi-Token Prediction". Kept conservative: a false heading only mislabels a section.
+_HEADING = re.compile(
+    r"^[ \t]*(?:"
+    r"PART\s+[IVX]+\b[^\n]{0,60}"
+    r"|ITEM\s+\d{1,2}[A-C]?\.?[ \t]+[^\n]{2,90}"
+    r"|\d{1,2}(?:\.\d{1,2}){0,2}\.?[ \t]+[A-Z][A-Za-z0-9 ,:&()/'’\-]{2,70}"
+    r")[ \t]*$",
+    re.MULTILINE | re.IGNORECASE,
+)
+_MD_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
+_FENCE = re.compile(r"^(```|~~~).*?^\1", re.MULTILINE | re.DOTALL)
+
+
+def find_sections(text: str) -> list[Section]:
+    """Heading-like lines of a filing or paper, as section starts.
+
+    >>> [s.title for s in find_sections("intro\\nItem 1A. Risk Factors\\nbody\\n2.1 Basic Architecture\\n")]
+    ['Item 1A. Risk Factors', '2.1 Basic Architecture']
+    """
+    out = []
+    for m in _HEADING.finditer(text):
+        title = " ".join(m.group(0).split())
+        if not title.endswith((",", ";")) and not _mostly_digits(title):
+            out.append(Section(m.start() + (len(m.group(0)) - len(m.group(0).lstrip())), title))
+    return out
+
+
+def markdown_sections(text: str) -> list[Section]:
+    """ATX headings (``# Title``) outside fenced code blocks.
+
+    >>> [s.title for s in markdown_sections("# A\\n```\\n# not a heading\\n```\\n## B\\n")]
+    ['A', 'B']
+    """
+    fenced = [(m.start(), m.end()) for m in _FENCE.finditer(text)]
+    return [
+        Section(m.start(), m.group(2).strip())
+        for m in _MD_HEADING.finditer(text)
+        if not any(a <= m.start() < b for a, b in fenced)
+    ]
+
+
+def _mostly_digits(title: str) -> bool:
+    return sum(c.isdigit() for c in title) > len(title) / 2
+
+
+def decode_text(data: bytes) -> str:
+    """Strict UTF-8 (BOM allowed), with errors that say what is wrong and how to fix it."""
+    if not data.strip():
+        raise LoaderError("empty file: nothing to index")
+    if b"\x00" in data[:8192]:
+        raise LoaderError("binary file (contains NUL bytes): not a text document")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise LoaderError(
+            f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}): re-save the file as UTF-8"
+        ) from None
+    return normalize(text)
+
+
+def normalize(text: str) -> str:
+    """Line endings to ``\\n``, control characters out; done before any offset is taken."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", text)
+
+
+def load_text(path: Path, data: bytes) -> tuple[str, list, list[Section], dict]:
+    text = decode_text(data)
+    return text, [], find_sections(text), {}
+
+
+def load_markdown(path: Path, data: bytes) -> tuple[str, list, list[Section], dict]:
+    text = decode_text(data)
+    sections = markdown_sections(text)
+    meta = {"title": sections[0].title} if sections else {}
+    return text, [], sections, meta

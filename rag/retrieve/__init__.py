@@ -1,0 +1,1 @@
+"""Retrieval: lexical (BM25), dense (Chroma) and their fusion."""

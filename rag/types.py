@@ -1,0 +1,167 @@
+"""The pipeline's data, as small frozen dataclasses: SourceDoc → Chunk → Hit → Citation → Answer.
+
+Everything that crosses a module boundary is one of these, so a newcomer can read the
+whole flow from this file. Offsets are character offsets into ``SourceDoc.text``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page (or page-like span) of a document's extracted text: ``text[start:end]``."""
+
+    number: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading and where its section starts in the extracted text."""
+
+    start: int
+    title: str
+
+
+@dataclass(frozen=True)
+class SourceDoc:
+    """One parsed file: its full extracted text plus the structure found in it."""
+
+    doc_id: str
+    path: str
+    text: str
+    pages: tuple[Page, ...] = ()
+    sections: tuple[Section, ...] = ()
+    meta: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    def page_at(self, offset: int) -> int | None:
+        """Page number containing ``offset`` (None for page-less formats)."""
+        for page in self.pages:
+            if page.start <= offset < page.end:
+                return page.number
+        return self.pages[-1].number if self.pages and offset >= self.pages[-1].end else None
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A piece of a document, small enough for the embedder, with its provenance.
+
+    Invariant: ``text == SourceDoc.text[char_start:char_end]``.
+    """
+
+    id: str
+    doc_id: str
+    text: str
+    char_start: int
+    char_end: int
+    page: int | None = None
+    section: str = ""
+    meta: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    @staticmethod
+    def make_id(doc_id: str, char_start: int, text: str) -> str:
+        """Content-hash id: the same text at the same place gets the same id on every run.
+
+        >>> Chunk.make_id("doc", 0, "hello") == Chunk.make_id("doc", 0, "hello")
+        True
+        """
+        digest = hashlib.sha256(f"{doc_id}\x00{char_start}\x00{text}".encode()).hexdigest()
+        return f"{doc_id[:40]}:{digest[:16]}"
+
+    def embedding_text(self) -> str:
+        """What the embedder reads: the title, then the text (the section is left to BM25,
+        since every header word costs embedding time on every chunk)."""
+        return f"{self.meta.get('title') or self.doc_id}\n{self.text}"
+
+    def header(self) -> str:
+        """A one-line context (title, section) embedded and indexed with the text.
+
+        Filings repeat near-identical passages across companies and years; the title
+        ("NVIDIA ... fiscal 2025") is what tells them apart.
+        """
+        title = str(self.meta.get("title") or self.doc_id)
+        return f"{title} | {self.section}" if self.section else title
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk with its fused score and the ranks each retriever gave it."""
+
+    chunk: Chunk
+    score: float
+    ranks: dict[str, int] = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A checked pointer from an answer sentence to the passage that supports it."""
+
+    marker: int
+    chunk_id: str
+    doc_id: str
+    title: str
+    quote: str
+    page: int | None = None
+    section: str = ""
+    publisher: str = ""
+    date: str = ""
+    url: str | None = None
+    score: float = 0.0
+    supported: bool = True
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What ``ask()`` returns."""
+
+    question: str
+    text: str
+    citations: tuple[Citation, ...] = ()
+    refused: bool = False
+    hits: tuple[Hit, ...] = ()
+    backend: str = ""
+    model: str = ""
+    reasoning: str = ""
+    timings: dict[str, float] = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass(frozen=True)
+class FileFailure:
+    """A file that could not be ingested, and why (the rest of the run goes on)."""
+
+    path: str
+    error: str
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """Summary of one ingest run; ``to_dict()`` is the CLI's ``--json`` object."""
+
+    documents: int
+    added: int
+    updated: int
+    unchanged: int
+    removed: int
+    failed: tuple[FileFailure, ...]
+    chunks: int
+    seconds: float
+    stages: dict[str, float] = field(default_factory=dict, hash=False, compare=False)
+    pages: int = 0
+    skipped: tuple[str, ...] = ()  # files in the given folders with an unsupported type
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def to_dict(self, *, with_stages: bool = False) -> dict[str, Any]:
+        data = asdict(self)
+        data["seconds"] = round(self.seconds, 3)
+        if not with_stages:
+            data.pop("stages")
+            data.pop("pages")
+        return data

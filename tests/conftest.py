@@ -1,0 +1,49 @@
+"""Shared fixtures: an isolated RAG_HOME per test, the shared corpus when present."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from rag.config import Settings
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_CORPUS = REPO.parent / "shared" / "corpus"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch, tmp_path):
+    """No test reads the developer's RAG_* settings or writes to their home."""
+    for key in list(os.environ):
+        if key.startswith("RAG_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return Settings(home=tmp_path / "home")
+
+
+@pytest.fixture
+def shared_corpus() -> Path:
+    if not SHARED_CORPUS.is_dir():
+        pytest.skip("../shared/corpus is not present")
+    return SHARED_CORPUS
+
+
+@pytest.fixture(scope="session")
+def corpus_index(tmp_path_factory):
+    """The real corpus fetched from ../shared/corpus and ingested once per test session."""
+    if not SHARED_CORPUS.is_dir():
+        pytest.skip("../shared/corpus is not present")
+    import rag
+
+    home = tmp_path_factory.mktemp("corpus-home")
+    settings = Settings(home=home, corpus_mirror=str(SHARED_CORPUS))
+    report = rag.ingest(settings=settings, progress=False)
+    return settings, report

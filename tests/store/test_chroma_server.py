@@ -1,0 +1,79 @@
+"""Ingest into a real `chroma run` server on 127.0.0.1, and a clear error when none is there."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+
+import pytest
+
+import rag
+from rag.errors import StoreUnavailableError
+from rag.store import open_store
+from tests.ingestion.test_pipeline import write_docs
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def chroma_server(tmp_path):
+    exe = shutil.which("chroma")
+    if exe is None:
+        pytest.fail("the `chroma` command (from the chromadb package) is not on PATH")
+    port = free_port()
+    log = open(tmp_path / "chroma.log", "w")
+    proc = subprocess.Popen([exe, "run", "--path", str(tmp_path / "chroma-data"), "--host", "127.0.0.1",
+                             "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1)
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"chroma server did not start: {(tmp_path / 'chroma.log').read_text()[-2000:]}")
+                time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.mark.slow
+@pytest.mark.server
+def test_ingest_into_chroma_server(chroma_server, settings, tmp_path):
+    remote = settings.replace(chroma_url=chroma_server)
+    folder = write_docs(tmp_path / "docs")
+    first = rag.ingest([folder], settings=remote, progress=False)
+    assert first.failed == () and first.added == 3
+    store = open_store(remote)
+    assert store.location == chroma_server
+    assert store.count() == first.chunks > 0
+    assert not (remote.index_dir / "chroma").exists()  # nothing went to the embedded store
+
+    again = rag.ingest([folder], settings=remote, progress=False)
+    assert again.unchanged == 3 and again.chunks == first.chunks
+
+    (folder / "beta.txt").unlink()
+    pruned = rag.ingest([folder], settings=remote, progress=False, prune=True)
+    assert pruned.removed == 1 and open_store(remote).count() == pruned.chunks < first.chunks
+
+
+def test_unreachable_server_names_the_url(settings):
+    url = f"http://127.0.0.1:{free_port()}"
+    with pytest.raises(StoreUnavailableError) as info:
+        open_store(settings.replace(chroma_url=url))
+    assert url in str(info.value) and "RAG_CHROMA_URL" in str(info.value)
