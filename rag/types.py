@@ -95,6 +95,7 @@ class Hit:
     chunk: Chunk
     score: float
     ranks: dict[str, int] = field(default_factory=dict, hash=False, compare=False)
+    coverage: float = 0.0  # idf-weighted share of the query's words found in the passage
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,17 @@ class Answer:
     model: str = ""
     reasoning: str = ""
     timings: dict[str, float] = field(default_factory=dict, hash=False, compare=False)
+    query: str = ""  # the standalone query retrieval used (a follow-up rewritten with its history)
+    unsupported: tuple[str, ...] = ()  # generated sentences no passage supports: removed from ``text``
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything, hits included, as JSON-ready data (the CLI's ``--json``)."""
+        data = asdict(self)
+        for hit in data["hits"]:
+            hit["chunk"].pop("meta", None)
+            chunk = next(h.chunk for h in self.hits if h.chunk.id == hit["chunk"]["id"])
+            hit["chunk"].update(file=chunk.meta.get("file", ""), title=chunk.meta.get("title", ""))
+        return data
 
 
 @dataclass(frozen=True)

@@ -31,8 +31,9 @@ def load_pdf(path: Path, data: bytes) -> tuple[str, list[Page], list, dict]:
         for i in range(len(doc)):
             page = doc[i]
             textpage = page.get_textpage()
-            # PDFium marks soft hyphens at line ends with \x02; keep them as real hyphens.
-            text = normalize(textpage.get_text_range().replace("\x02", "-")).strip()
+            # PDFium marks a word hyphenated at a line end with U+FFFE (older builds: \x02);
+            # dropping the mark rejoins the word ("sim\ufffeple" → "simple").
+            text = normalize(textpage.get_text_range().replace("\ufffe", "").replace("\x02", "")).strip()
             textpage.close()
             page.close()
             if i:

@@ -26,6 +26,10 @@ from rag.ingestion.state import FileRecord, IngestState, index_lock
 from rag.types import Chunk, FileFailure, IngestReport
 
 
+# Bump when loaders or chunking change what a file turns into: every file is then re-ingested.
+PIPELINE_VERSION = 2
+
+
 @dataclass
 class _Job:
     path: str
@@ -131,12 +135,12 @@ class _Run:
         }
 
     def _plan(self, files: list[Path]) -> tuple[list[_Job], int]:
-        model = self.embedder.name
-        if self.state.embed_model != model:
+        model = f"{self.embedder.name}|pipeline-{PIPELINE_VERSION}"
+        if self.state.fingerprint != model:
             if self.state.files:
-                self._mark_dirty()  # a new embedding model makes every stored vector stale
+                self._mark_dirty()  # a new model or parser makes every stored chunk stale
             stale = set(self.state.files)
-            self.state.embed_model = model
+            self.state.fingerprint = model
         else:
             stale = self._damaged()
         jobs, unchanged, taken = [], 0, set()

@@ -33,7 +33,7 @@ class FileRecord:
 @dataclass
 class IngestState:
     path: Path
-    embed_model: str = ""
+    fingerprint: str = ""
     bm25_dirty: bool = False
     files: dict[str, FileRecord] = field(default_factory=dict)
 
@@ -49,12 +49,12 @@ class IngestState:
         if raw.get("version") != VERSION:
             return cls(path, bm25_dirty=True)  # an older layout: everything is re-ingested
         files = {p: FileRecord(**r) for p, r in raw.get("files", {}).items()}
-        return cls(path, raw.get("embed_model", ""), bool(raw.get("bm25_dirty")), files)
+        return cls(path, raw.get("fingerprint", ""), bool(raw.get("bm25_dirty")), files)
 
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(self.path.name + ".tmp")
-        data = {"version": VERSION, "embed_model": self.embed_model, "bm25_dirty": self.bm25_dirty,
+        data = {"version": VERSION, "fingerprint": self.fingerprint, "bm25_dirty": self.bm25_dirty,
                 "files": {p: asdict(r) for p, r in sorted(self.files.items())}}
         tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
         os.replace(tmp, self.path)

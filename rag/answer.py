@@ -1,0 +1,148 @@
+"""``ask()``: question (+history) → standalone query → hybrid retrieval → evidence gate →
+generation → checked citations → an ``Answer`` (or an honest refusal)."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from rag.cite import align, cite
+from rag.config import Settings
+from rag.errors import QuestionError
+from rag.generate.base import REFUSAL, get_generator, split_reasoning
+from rag.retrieve.hybrid import HybridRetriever
+from rag.types import Answer, Hit
+
+MAX_QUESTION_CHARS = 2000
+_FOLLOW_UP = re.compile(r"^(and|but|also|what about|how about|so)\b|\b(it|its|they|them|those|these|that|this|"
+                        r"he|she|their|there|then)\b", re.I)
+
+
+def condense(question: str, history: Sequence[dict] | None) -> str:
+    """A standalone retrieval query: a follow-up is joined to the previous user question.
+
+    >>> condense("And how many of those are active?", [{"role": "user", "content": "How many parameters has V3?"}])
+    'How many parameters has V3? And how many of those are active?'
+    >>> condense("What is MLA?", [{"role": "user", "content": "Tell me about V2"}])
+    'What is MLA?'
+    """
+    previous = [t["content"] for t in (history or []) if t.get("role") == "user" and t.get("content")]
+    if previous and _FOLLOW_UP.search(question):
+        return f"{previous[-1].strip()} {question.strip()}"
+    return question.strip()
+
+
+class Assistant:
+    """Holds the retriever for one index; ``stream`` is thread-safe."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.retriever = HybridRetriever(settings)
+
+    def stream(self, question: str, *, history=None, filters=None, backend: str | None = None,
+               k: int | None = None) -> Iterator[str | Answer]:
+        question = _check(question)
+        backend = backend or self.settings.backend
+        k = k or self.settings.top_k
+        timings: dict[str, float] = {}
+        t = time.perf_counter()
+        query = condense(question, history)
+        hits = self.retriever.retrieve(query, k, filters)
+        timings["retrieve"] = time.perf_counter() - t
+        best = max((h.coverage for h in hits), default=0.0)
+        unknown = missing_entities(query, [f"{h.chunk.header()} {h.chunk.text}" for h in hits])
+        if best < self.settings.refusal_threshold or unknown:
+            timings["total"] = time.perf_counter() - t
+            yield Answer(question, REFUSAL, refused=True, hits=tuple(hits), backend=backend, query=query, timings=timings)
+            return
+        generator = get_generator(backend, self.settings)
+        t2 = time.perf_counter()
+        full, shown = "", 0
+        for piece in generator.generate(query, hits, history or ()):
+            if "first_token" not in timings:
+                timings["first_token"] = time.perf_counter() - t
+            full += piece
+            visible = _visible(full)
+            if len(visible) > shown:
+                yield visible[shown:]
+                shown = len(visible)
+        timings["generate"] = time.perf_counter() - t2
+        answer_text, reasoning = split_reasoning(full)
+        text, citations, dropped = cite(align(answer_text, hits))
+        if not citations and backend != "extractive":
+            # The model said nothing the sources support: fall back to the sources' own words.
+            extractive = get_generator("extractive", self.settings)
+            text, citations, more = cite(align("".join(extractive.generate(query, hits)), hits))
+        timings["total"] = time.perf_counter() - t
+        refused = not citations
+        yield Answer(question, REFUSAL if refused else text, citations, refused, tuple(hits), backend,
+                     getattr(generator, "model", backend), reasoning, timings, query, dropped)
+
+
+_ENTITY = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][\w-]*[A-Za-z0-9])")
+_COMMON = frozenset("""I What How When Where Which Who Why Does Did Do Is Are Was Were And But Or If The A An In On
+For Of To By With From At As It Its Their This That These Those Q1 Q2 Q3 Q4 U.S US USD GAAP""".split())
+
+
+def missing_entities(question: str, texts: Sequence[str]) -> list[str]:
+    """Names in the question (capitalized words past the first) that no passage mentions.
+
+    Asking about a company or model the sources never name is the clearest case for
+    "the sources don't say", however well the other words match.
+
+    >>> missing_entities("How much did Meta spend on capex?", ["Alphabet spent $52.5 billion on capex."])
+    ['Meta']
+    >>> missing_entities("What did NVIDIA earn?", ["NVIDIA revenue was $130 billion."])
+    []
+    """
+    from rag.cite import tokens
+
+    words = {m.group(1) for m in _ENTITY.finditer(question.strip())} - _COMMON
+    have = set(tokens(" ".join(texts)))
+    return sorted(w for w in words if not all(t in have for t in tokens(w)))
+
+
+def _visible(text: str) -> str:
+    """What may be shown while streaming: no ``<think>`` content, no half-written tag."""
+    shown, _ = split_reasoning(text)
+    cut = shown.rfind("<")
+    return shown[:cut] if cut != -1 and "<think>".startswith(shown[cut:]) else shown
+
+
+def _check(question: str) -> str:
+    if not question or not question.strip():
+        raise QuestionError("The question is empty: ask something about the sources.")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise QuestionError(f"The question is {len(question)} characters long; keep it under {MAX_QUESTION_CHARS}.")
+    return question.strip()
+
+
+_ASSISTANTS: dict[Settings, Assistant] = {}
+_ASSISTANTS_LOCK = threading.Lock()
+
+
+def assistant(settings: Settings | None = None) -> Assistant:
+    settings = settings or Settings.load()
+    with _ASSISTANTS_LOCK:
+        if settings not in _ASSISTANTS:
+            _ASSISTANTS[settings] = Assistant(settings)
+        return _ASSISTANTS[settings]
+
+
+def ask_stream(question: str, *, history: Sequence[dict] | None = None, filters: dict[str, Any] | None = None,
+               settings: Settings | None = None, backend: str | None = None, k: int | None = None) -> Iterator[str | Answer]:
+    """Yield answer text as it is generated, then the final ``Answer`` (checked citations)."""
+    return assistant(settings).stream(question, history=history, filters=filters, backend=backend, k=k)
+
+
+def ask(question: str, *, history: Sequence[dict] | None = None, filters: dict[str, Any] | None = None,
+        settings: Settings | None = None, backend: str | None = None, k: int | None = None) -> Answer:
+    """Answer a question from the indexed sources, with checked citations or a refusal."""
+    final = None
+    for event in ask_stream(question, history=history, filters=filters, settings=settings, backend=backend, k=k):
+        if isinstance(event, Answer):
+            final = event
+    return final

@@ -1,0 +1,166 @@
+"""Citation checking: align each answer sentence with the passage that supports it.
+
+Small local models rarely emit ``[n]`` markers, and when they do the markers are often
+wrong, so markers are never trusted: every sentence is scored against every retrieved
+passage, gets the marker of the passage that supports it best (with the supporting
+quote), or is set aside as unsupported when no passage contains its content words and
+numbers. All functions here are pure.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rag.types import Citation, Hit
+
+STOPWORDS = frozenset("""a about above after again against all also am an and any are as at be because been before
+being below between both but by can could did do does doing down during each few for from further had has have
+having he her here hers him his how i if in into is it its itself just me more most my no nor not now of off on once
+only or other our out over own same she should so some such than that the their them then there these they this
+those through to too under until up very was we were what when where which while who whom why will with would you
+your yours s t don per via according reportedly said says say many much tell give describe explain show
+whose use used using get got""".split())
+# A sentence ends at . ! ? (plus closing quotes) before whitespace ("1.8" and "U.S." do
+# not end one), at a blank line, or at a line break before a table row, bullet or heading.
+# A single line break alone does not: PDF text breaks lines mid-sentence.
+_SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\b[A-Z]\.)[\"'”’)\]]*\s+|\n\s*\n\s*|\n(?=\s*(?:[-*•#]|\d+\.\s|.*\s\|\s))")
+_MARKER = re.compile(r"\s*\[(\d+)\]")
+_TOKEN = re.compile(r"[a-z0-9]+(?:[.,]\d+)*")
+SUPPORT_THRESHOLD = 0.6
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of an answer or passage (decimals like ``1.8`` do not end a sentence).
+
+    >>> split_sentences("It was 1.8 times\\nfaster. Really! Done")
+    ['It was 1.8 times\\nfaster.', 'Really!', 'Done']
+    >>> split_sentences("Revenue | $44 | $26\\nNet income | $18 | $14\\n\\nNext paragraph")
+    ['Revenue | $44 | $26', 'Net income | $18 | $14', 'Next paragraph']
+    """
+    out, start = [], 0
+    for m in _SENTENCE_END.finditer(text):
+        out.append(text[start:m.start() + len(m.group(0).rstrip())])
+        start = m.end()
+    out.append(text[start:])
+    return [s.strip() for s in out if len(s.strip()) > 1]
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-case, stemmed content tokens; numbers lose thousands separators ("4,635" → "4635").
+
+    >>> tokens("The $80 billion, 4,635 chunks and 1.8x of it produces")
+    ['80', 'billion', '4635', 'chunk', '1.8', 'produc']
+    """
+    out = []
+    for tok in _TOKEN.findall(text.lower().replace("’", "'")):
+        tok = re.sub(r"(?<=\d),(?=\d{3})", "", tok)
+        if tok not in STOPWORDS and (len(tok) > 1 or tok.isdigit()):
+            out.append(tok)
+    return [t if _is_number(t) else _stem(t) for t in out]
+
+
+def _stem(word: str) -> str:
+    return _STEMMER.stemWord(word) if _STEMMER else word
+
+
+try:  # the same Snowball stemmer BM25 uses: "produces" and "produce" are one word
+    import Stemmer
+
+    _STEMMER = Stemmer.Stemmer("english")
+except ImportError:  # pragma: no cover - PyStemmer is a dependency; degrade to exact words
+    _STEMMER = None
+
+
+def _is_number(tok: str) -> bool:
+    return any(ch.isdigit() for ch in tok)
+
+
+def support(claim: str, passage: str) -> float:
+    """Share of the claim's content tokens found in the passage; 0 if a number in it is missing.
+
+    A figure that the passage does not contain is the classic hallucinated citation, so any
+    missing number vetoes support outright.
+
+    >>> support("Revenue was $44.1 billion.", "revenue for the quarter was $44.1 billion, up 12%")
+    1.0
+    >>> support("Revenue was $45.0 billion.", "revenue for the quarter was $44.1 billion, up 12%")
+    0.0
+    """
+    claim_toks = tokens(claim)
+    if not claim_toks:
+        return 0.0
+    have = set(tokens(passage))
+    if any(_is_number(t) and t not in have for t in claim_toks):
+        return 0.0
+    words = [t for t in claim_toks if not _is_number(t)]
+    numbers = [t for t in claim_toks if _is_number(t)]
+    weight = len(words) + 2 * len(numbers)  # figures carry the claim
+    return (sum(t in have for t in words) + 2 * len(numbers)) / weight
+
+
+def best_quote(claim: str, passage: str) -> str:
+    """The passage sentence that best supports the claim (the quote shown to the user).
+
+    >>> best_quote("The charge was $4.5 billion.", "Revenue grew. We incurred a $4.5 billion charge. Done.")
+    'We incurred a $4.5 billion charge.'
+    """
+    sentences = split_sentences(passage) or [passage]
+    claim_toks = set(tokens(claim))
+    return max(sentences, key=lambda s: (len(claim_toks & set(tokens(s))), -len(s)))
+
+
+@dataclass(frozen=True)
+class Aligned:
+    sentence: str
+    hit: Hit | None
+    score: float
+
+
+def align(answer: str, hits: Sequence[Hit], threshold: float = SUPPORT_THRESHOLD) -> list[Aligned]:
+    """Each sentence of ``answer`` (model markers removed) with its best-supporting hit.
+
+    >>> from rag.types import Chunk
+    >>> hits = [Hit(Chunk("c1", "d", "The sky is blue.", 0, 16), 1.0), Hit(Chunk("c2", "d", "Grass is green.", 0, 15), 0.9)]
+    >>> [(a.sentence, a.hit.chunk.id if a.hit else None) for a in align("Grass is green [1]. Pigs fly.", hits)]
+    [('Grass is green.', 'c2'), ('Pigs fly.', None)]
+    """
+    out = []
+    for sentence in split_sentences(_MARKER.sub("", answer)):
+        scored = [(support(sentence, h.chunk.text), -i, h) for i, h in enumerate(hits)]
+        score, _, hit = max(scored, key=lambda t: (t[0], t[1])) if scored else (0.0, 0, None)
+        out.append(Aligned(sentence, hit if score >= threshold else None, score))
+    return out
+
+
+def cite(aligned: Sequence[Aligned]) -> tuple[str, tuple[Citation, ...], tuple[str, ...]]:
+    """Answer text with checked ``[n]`` markers, its citations, and the unsupported sentences.
+
+    Markers are numbered by first use; a passage cited twice keeps one number.
+
+    >>> from rag.types import Chunk
+    >>> h = Hit(Chunk("c1", "doc", "Grass is green.", 0, 15, page=3, meta={"title": "T"}), 0.5)
+    >>> text, cits, dropped = cite([Aligned("Grass is green.", h, 1.0), Aligned("Pigs fly.", None, 0.0)])
+    >>> text, [(c.marker, c.page, c.quote) for c in cits], dropped
+    ('Grass is green. [1]', [(1, 3, 'Grass is green.')], ('Pigs fly.',))
+    """
+    markers: dict[str, int] = {}
+    citations: list[Citation] = []
+    parts: list[str] = []
+    dropped: list[str] = []
+    for a in aligned:
+        if a.hit is None:
+            dropped.append(a.sentence)
+            continue
+        chunk = a.hit.chunk
+        if chunk.id not in markers:
+            markers[chunk.id] = len(markers) + 1
+            meta = chunk.meta
+            citations.append(Citation(
+                marker=markers[chunk.id], chunk_id=chunk.id, doc_id=chunk.doc_id, title=str(meta.get("title", chunk.doc_id)),
+                quote=best_quote(a.sentence, chunk.text), page=chunk.page, section=chunk.section,
+                publisher=str(meta.get("publisher", "")), date=str(meta.get("date", "")), url=meta.get("url") or None,
+                score=round(a.hit.score, 6), supported=True))
+        parts.append(f"{a.sentence} [{markers[chunk.id]}]")
+    return " ".join(parts), tuple(citations), tuple(dropped)

@@ -1,0 +1,1 @@
+"""Grounded-answer evaluation: pure metrics (``metrics``) and a runner over golden JSONL sets."""

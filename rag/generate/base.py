@@ -1,0 +1,96 @@
+"""The generator contract, the shared prompt, and the registry that picks a backend."""
+
+from __future__ import annotations
+
+import importlib
+import re
+import threading
+from collections.abc import Iterator, Sequence
+from typing import Protocol
+
+from rag.errors import ConfigError, MissingExtraError
+from rag.types import Hit
+
+REFUSAL = "I can't find this in the sources."
+SYSTEM_PROMPT = (
+    "You answer questions using only the numbered sources given. Answer in one to three short sentences, "
+    "copying the exact figures and names from the sources. If the sources do not contain the answer, reply "
+    f"exactly: {REFUSAL}"
+)
+
+# name → (module, class, pip extra that provides its dependency)
+REGISTRY: dict[str, tuple[str, str, str | None]] = {
+    "local": ("rag.generate.llama_cpp", "LlamaCppGenerator", "local"),
+    "openai": ("rag.generate.openai_compat", "OpenAIGenerator", "openai"),
+    "extractive": ("rag.generate.extractive", "ExtractiveGenerator", None),
+}
+
+
+class Generator(Protocol):
+    """Streams answer text for a question given retrieved passages."""
+
+    name: str
+    model: str
+
+    def generate(self, question: str, hits: Sequence[Hit], history: Sequence[dict] = ()) -> Iterator[str]: ...
+
+
+def get_generator(name: str, settings) -> Generator:
+    """The generator called ``name``; built once per process and settings (models load slowly)."""
+    if name not in REGISTRY:
+        raise ConfigError(f"Unknown backend {name!r}; choose one of: {', '.join(REGISTRY)} (RAG_BACKEND or --backend).")
+    key = (name, settings)
+    with _LOCK:
+        if key not in _CACHE:
+            module_name, cls_name, extra = REGISTRY[name]
+            try:
+                module = importlib.import_module(module_name)
+            except ImportError as exc:
+                raise MissingExtraError(f"The {name!r} backend", exc.name or module_name, extra) from None
+            _CACHE[key] = getattr(module, cls_name)(settings)
+        return _CACHE[key]
+
+
+_CACHE: dict[tuple, Generator] = {}
+_LOCK = threading.Lock()
+
+
+def format_sources(hits: Sequence[Hit], budget_chars: int) -> str:
+    """Numbered passages for the prompt, best first, cut to fit the model's context.
+
+    >>> from rag.types import Chunk
+    >>> print(format_sources([Hit(Chunk("c", "d", "Grass is green.", 0, 15, meta={"title": "T"}), 1.0)], 500))
+    [1] T
+    Grass is green.
+    """
+    parts, used = [], 0
+    for i, hit in enumerate(hits, start=1):
+        block = f"[{i}] {hit.chunk.meta.get('title', hit.chunk.doc_id)}\n{hit.chunk.text}"
+        if used + len(block) > budget_chars and parts:
+            break
+        parts.append(block[: budget_chars - used])
+        used += len(block) + 2
+    return "\n\n".join(parts)
+
+
+def build_messages(question: str, hits: Sequence[Hit], history: Sequence[dict], budget_chars: int) -> list[dict]:
+    messages = [{"role": "system", "content": SYSTEM_PROMPT}]
+    for turn in list(history)[-4:]:  # recent turns only: the sources, not the chat, carry the facts
+        if turn.get("role") in ("user", "assistant") and turn.get("content"):
+            messages.append({"role": turn["role"], "content": str(turn["content"])[:600]})
+    sources = format_sources(hits, budget_chars)
+    messages.append({"role": "user", "content": f"Sources:\n{sources}\n\nQuestion: {question}\nAnswer:"})
+    return messages
+
+
+_THINK = re.compile(r"<think>(.*?)(?:</think>|$)", re.S)
+
+
+def split_reasoning(text: str) -> tuple[str, str]:
+    """Separate a reasoning model's ``<think>…</think>`` from its answer.
+
+    >>> split_reasoning("<think>hmm, 2+2</think>It is 4.")
+    ('It is 4.', 'hmm, 2+2')
+    """
+    reasoning = "\n".join(m.strip() for m in _THINK.findall(text))
+    return _THINK.sub("", text).strip(), reasoning

@@ -1,0 +1,73 @@
+"""Rank fusion and score boosts: pure functions over ids and scores."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+from rag.cite import tokens
+
+
+def rrf(rankings: dict[str, Sequence[str]], k: int = 60, weights: dict[str, float] | None = None) -> dict[str, float]:
+    """Reciprocal rank fusion: ``score(d) = Σ_r w_r / (k + rank_r(d))``, ranks from 1.
+
+    >>> scores = rrf({"bm25": ["a", "b"], "dense": ["b", "c"]}, k=1)
+    >>> sorted(scores, key=scores.get, reverse=True)
+    ['b', 'a', 'c']
+    >>> round(scores["b"], 3)  # 1/(1+2) + 1/(1+1)
+    0.833
+    """
+    weights = weights or {}
+    out: dict[str, float] = {}
+    for name, ids in rankings.items():
+        w = weights.get(name, 1.0)
+        for rank, item in enumerate(ids, start=1):
+            out[item] = out.get(item, 0.0) + w / (k + rank)
+    return out
+
+
+def ranks(rankings: dict[str, Sequence[str]]) -> dict[str, dict[str, int]]:
+    """Per item, the rank each retriever gave it.
+
+    >>> ranks({"bm25": ["a", "b"], "dense": ["b"]})
+    {'a': {'bm25': 1}, 'b': {'bm25': 2, 'dense': 1}}
+    """
+    out: dict[str, dict[str, int]] = {}
+    for name, ids in rankings.items():
+        for rank, item in enumerate(ids, start=1):
+            out.setdefault(item, {})[name] = rank
+    return out
+
+
+def idf_table(texts: Iterable[str]) -> dict[str, float]:
+    """``log(1 + N / df)`` for every token of a collection.
+
+    >>> t = idf_table(["alpha beta", "alpha gamma"])
+    >>> t["alpha"] < t["beta"]
+    True
+    """
+    df: Counter[str] = Counter()
+    n = 0
+    for text in texts:
+        df.update(set(tokens(text)))
+        n += 1
+    return {t: math.log(1 + n / d) for t, d in df.items()}
+
+
+def coverage(query: str, text: str, idf: dict[str, float]) -> float:
+    """IDF-weighted share of the query's words present in a passage (rare words dominate).
+
+    A word the collection has never seen weighs as much as the rarest known word: a
+    question about "Meta" over sources that never mention Meta covers little.
+
+    >>> idf = dict(zip(tokens("meta capital expenditures"), [5.0, 1.0, 1.0]))
+    >>> round(coverage("Meta capital expenditures", "capital expenditures rose", idf), 2)
+    0.29
+    """
+    wanted = set(tokens(query))
+    if not wanted:
+        return 0.0
+    have = set(tokens(text))
+    total = sum(idf.get(t, max(idf.values(), default=1.0)) for t in wanted)
+    return sum(idf.get(t, 0.0) for t in wanted & have) / total
