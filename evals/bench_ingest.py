@@ -183,12 +183,21 @@ def ratio(a, b):
     return round(a / b, 2) if a and b else None
 
 
+def equal_coverage_s(starter: dict | None) -> float | None:
+    """The starter's time had it embedded all its text, not the first 256 word pieces of each
+    node: embedding cost scales with word pieces, so its index time over the embedded share."""
+    if not starter or not starter.get("index_s") or starter.get("share_beyond_window") is None:
+        return None
+    return starter.get("load_s", 0) + starter["index_s"] / max(1e-6, 1 - starter["share_beyond_window"])
+
+
 def summarize(corpus: str, ours: dict, again: dict, raw: dict, starter: dict | None) -> dict:
     embed_s = ours.get("stages", {}).get("embed")
     out = {"corpus": corpus, "ours": ours, "reingest": again, "raw": raw, "starter": starter, "targets": TARGETS,
            "embed_over_raw": ratio(embed_s, raw.get("encode_s")),
            "embed_over_raw_plus_load": ratio(embed_s, (raw.get("encode_s") or 0) + (raw.get("model_load_s") or 0)),
-           "speedup": ratio((starter or {}).get("total_s"), ours.get("seconds"))}
+           "speedup": ratio((starter or {}).get("total_s"), ours.get("seconds")),
+           "speedup_equal_coverage": ratio(equal_coverage_s(starter), ours.get("seconds"))}
     out["checks"] = {"speedup": (out["speedup"] or 0) >= TARGETS["speedup"],
                      "embed_over_raw": (out["embed_over_raw"] or 1e9) <= TARGETS["embed_over_raw"],
                      "reingest_s": again.get("seconds", 1e9) < TARGETS["reingest_s"] and again.get("added") == 0,
@@ -230,7 +239,9 @@ def table(r: dict) -> str:
                  ("starter: peak RSS MB", s.get("peak_rss_mb"), ""),
                  ("starter nodes over the 256-wp window", f"{s.get('nodes_over_window')} of {s.get('nodes')}",
                   f"{100 * (s.get('share_beyond_window') or 0):.1f}% of its word pieces never embedded"),
-                 ("speedup starter / ours", r["speedup"], goal("speedup", ">="))]
+                 ("speedup starter / ours", r["speedup"], goal("speedup", ">=")),
+                 ("speedup at equal coverage (estimate)", r["speedup_equal_coverage"],
+                  "starter index time scaled to embed all its word pieces")]
     errors = [(k, r[k]["error"]) for k in ("ours", "reingest", "raw", "starter") if r[k] and "error" in r[k]]
     width = max(len(str(row[0])) for row in rows)
     text = "\n".join(f"{n:<{width}}  {str(v):<24} {t}".rstrip() for n, v, t in rows)
