@@ -9,7 +9,7 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from rag.cite import align, cite
+from rag.cite import align, cite, tokens
 from rag.config import Settings
 from rag.errors import QuestionError
 from rag.generate.base import REFUSAL, get_generator, split_reasoning
@@ -75,7 +75,7 @@ class Assistant:
         if not citations and backend != "extractive":
             # The model said nothing the sources support: fall back to the sources' own words.
             extractive = get_generator("extractive", self.settings)
-            text, citations, more = cite(align("".join(extractive.generate(query, hits)), hits))
+            text, citations, _ = cite(align("".join(extractive.generate(query, hits)), hits))
         timings["total"] = time.perf_counter() - t
         refused = not citations
         yield Answer(question, REFUSAL if refused else text, citations, refused, tuple(hits), backend,
@@ -98,8 +98,6 @@ def missing_entities(question: str, texts: Sequence[str]) -> list[str]:
     >>> missing_entities("What did NVIDIA earn?", ["NVIDIA revenue was $130 billion."])
     []
     """
-    from rag.cite import tokens
-
     words = {m.group(1) for m in _ENTITY.finditer(question.strip())} - _COMMON
     have = set(tokens(" ".join(texts)))
     return sorted(w for w in words if not all(t in have for t in tokens(w)))
