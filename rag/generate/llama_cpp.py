@@ -51,7 +51,9 @@ class LlamaCppGenerator:
         except ImportError:
             raise MissingExtraError("The local backend", "llama-cpp-python", "local") from None
         try:
-            llm = Llama(model_path=self.path, n_ctx=self.settings.llm_ctx, n_threads=os.cpu_count() or 2, verbose=False)
+            # A fixed seed: the same question over the same passages gets the same answer.
+            llm = Llama(model_path=self.path, n_ctx=self.settings.llm_ctx, n_threads=os.cpu_count() or 2, seed=0,
+                        verbose=False)
         except (ValueError, RuntimeError) as exc:
             raise ModelMissingError(f"Cannot load the GGUF model {self.path}: {exc}. Is it a valid GGUF file?") from None
         # Free the model before interpreter teardown; llama.cpp's own __del__ then fails noisily.
