@@ -89,10 +89,12 @@ def support(claim: str, passage: str) -> float:
     >>> support("Revenue was $45.0 billion.", "revenue for the quarter was $44.1 billion, up 12%")
     0.0
     """
-    claim_toks = tokens(claim)
+    return _support(tokens(claim), set(tokens(passage)))
+
+
+def _support(claim_toks: list[str], have: set[str]) -> float:
     if not claim_toks:
         return 0.0
-    have = set(tokens(passage))
     if any(_is_number(t) and t not in have for t in claim_toks):
         return 0.0
     words = [t for t in claim_toks if not _is_number(t)]
@@ -128,12 +130,14 @@ def align(answer: str, hits: Sequence[Hit], threshold: float = SUPPORT_THRESHOLD
     [('Grass is green.', 'c2'), ('Pigs fly.', None)]
     """
     out, seen = [], set()
+    passages = [set(tokens(h.chunk.text)) for h in hits]  # once, not once per sentence
     for sentence in split_sentences(_MARKER.sub("", answer)):
-        key = " ".join(tokens(sentence))
+        claim = tokens(sentence)
+        key = " ".join(claim)
         if key in seen or len(_WORDS.findall(sentence)) < 2:
             continue  # a repeated sentence (small models loop) or a fragment like "1." says nothing
         seen.add(key)
-        scored = [(support(sentence, h.chunk.text), -i, h) for i, h in enumerate(hits)]
+        scored = [(_support(claim, have), -i, h) for i, (have, h) in enumerate(zip(passages, hits))]
         score, _, hit = max(scored, key=lambda t: (t[0], t[1])) if scored else (0.0, 0, None)
         out.append(Aligned(sentence, hit if score >= threshold else None, score))
     return out

@@ -73,7 +73,10 @@ def discover(paths: list[Path]) -> tuple[list[Path], list[str], list[FileFailure
                     f = Path(root, name)
                     if name.startswith(".") or name.endswith((".part", ".tmp")):
                         continue
-                    (files if is_supported(f) else skipped).append(f.resolve() if is_supported(f) else str(f))
+                    if is_supported(f):
+                        files.append(f.resolve())
+                    else:
+                        skipped.append(str(f))
         elif path.is_file():
             files.append(path.resolve())
         else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Set
 
 from rag.cite import tokens
 
@@ -40,17 +40,17 @@ def ranks(rankings: dict[str, Sequence[str]]) -> dict[str, dict[str, int]]:
     return out
 
 
-def idf_table(texts: Iterable[str]) -> dict[str, float]:
-    """``log(1 + N / df)`` for every token of a collection.
+def idf_table(token_sets: Iterable[Set[str]]) -> dict[str, float]:
+    """``log(1 + N / df)`` for every token of a collection (one token set per passage).
 
-    >>> t = idf_table(["alpha beta", "alpha gamma"])
+    >>> t = idf_table([set(tokens("alpha beta")), set(tokens("alpha gamma"))])
     >>> t["alpha"] < t["beta"]
     True
     """
     df: Counter[str] = Counter()
     n = 0
-    for text in texts:
-        df.update(set(tokens(text)))
+    for have in token_sets:
+        df.update(have)
         n += 1
     return {t: math.log(1 + n / d) for t, d in df.items()}
 
@@ -65,9 +65,16 @@ def coverage(query: str, text: str, idf: dict[str, float]) -> float:
     >>> round(coverage("Meta capital expenditures", "capital expenditures rose", idf), 2)
     0.29
     """
-    wanted = set(tokens(query))
+    return covered_share(set(tokens(query)), set(tokens(text)), idf)
+
+
+def covered_share(wanted: Set[str], have: Set[str], idf: dict[str, float]) -> float:
+    """``coverage`` on token sets already made (the retriever tokenizes each passage once).
+
+    >>> covered_share({"a", "b"}, {"a"}, {"a": 3.0, "b": 1.0})
+    0.75
+    """
     if not wanted:
         return 0.0
-    have = set(tokens(text))
     total = sum(idf.get(t, max(idf.values(), default=1.0)) for t in wanted)
     return sum(idf.get(t, 0.0) for t in wanted & have) / total

@@ -10,7 +10,8 @@ import numpy as np
 
 from rag.config import Settings
 from rag.errors import ConfigError, EmptyIndexError
-from rag.retrieve.fusion import coverage, idf_table, ranks, rrf
+from rag.cite import tokens
+from rag.retrieve.fusion import covered_share, idf_table, ranks, rrf
 from rag.retrieve.hints import boost, parse_hints
 from rag.types import Chunk, Hit
 
@@ -51,6 +52,10 @@ def check_filters(filters: dict[str, Any] | None) -> dict[str, Any]:
     return dict(filters or {})
 
 
+def _token_set(chunk: Chunk) -> frozenset[str]:
+    return frozenset(tokens(f"{chunk.header()} {chunk.text}"))
+
+
 class HybridRetriever:
     """Loads the BM25 index and the store once; safe to share between threads."""
 
@@ -65,6 +70,7 @@ class HybridRetriever:
         self._lock = threading.Lock()
         self._bm25 = None
         self._idf: dict[str, float] = {}
+        self._token_sets: dict[str, frozenset[str]] = {}
         self._version = None
 
     @property
@@ -82,7 +88,10 @@ class HybridRetriever:
                 index = BM25Index(records.parent)
                 if not index.chunks:
                     raise EmptyIndexError(f"The index at {self.settings.index_dir} is empty. Run `rag ingest PATH` first.")
-                self._idf = idf_table(f"{c.header()} {c.text}" for c in index.chunks)
+                # Each passage is tokenized once here: for the idf table and for every
+                # later query's coverage rerank.
+                self._token_sets = {c.id: _token_set(c) for c in index.chunks}
+                self._idf = idf_table(self._token_sets.values())
                 self._bm25, self._version = index, version
             return self._bm25
 
@@ -118,8 +127,8 @@ class HybridRetriever:
         rankings = {"bm25": [c.id for c, _ in lexical], "dense": [c.id for c, _ in dense]}
         fused = rrf(rankings, weights=self.weights)
         hints = parse_hints(query)
-        idf = self._idf
-        covered = {i: coverage(query, f"{c.header()} {c.text}", idf) for i, c in by_id.items()}
+        idf, token_sets, wanted = self._idf, self._token_sets, set(tokens(query))
+        covered = {i: covered_share(wanted, token_sets.get(i) or _token_set(c), idf) for i, c in by_id.items()}
         # Rerank: fused rank × form/company/period hints × how much of the question the passage covers.
         scored = {i: s * boost(by_id[i].meta, hints) * (1 + self.coverage_weight * covered[i]) for i, s in fused.items()}
         where = ranks(rankings)

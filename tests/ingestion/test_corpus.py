@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
 
 import rag
 from rag import corpus
+from rag.evals.metrics import norm_tokens
 from rag.ingestion.loaders import load
 from rag.store import open_store
 from tests.conftest import REPO
@@ -20,8 +20,7 @@ DEV_SET = REPO.parent / "shared" / "evals" / "dev.jsonl"
 
 def squash(text: str) -> str:
     """Words only: markup (``**``), table pipes, quote styles and line-break hyphens don't count."""
-    text = re.sub(r"(\w)-\s*\n\s*(\w)", r"\1\2", text)
-    return " ".join(re.findall(r"\w+", text.lower()))
+    return " ".join(norm_tokens(text))
 
 
 def test_every_corpus_document_is_ingested(corpus_index):
