@@ -209,5 +209,29 @@ def up(ctx: click.Context) -> None:
     ctx.invoke(ingest, paths=(), index=None, prune=None, as_json=False)
 
 
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to bind; 0.0.0.0 exposes the page to the network (set RAG_AUTH=user:password then).")
+@click.option("--port", default=7860, show_default=True, type=click.IntRange(1, 65535))
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int) -> None:
+    """The web page: chat with cited answers, sources beside them, corpus and uploads."""
+    try:
+        settings = _settings(ctx)
+        from rag.ui.app import serve as run_app  # Gradio loads here only, so `rag --help` stays instant
+    except RagError as exc:
+        _fail(exc)
+    except ImportError as exc:
+        _fail(f"the web UI needs Gradio ({exc.name} is missing). Fix: pip install \"rag[ui]\"")
+    try:
+        run_app(settings, host=host, port=port)
+    except RagError as exc:
+        _fail(exc)
+    except OSError as exc:
+        # Gradio reports any bind failure as "Cannot find empty port": in use, or not an address of this machine.
+        _fail(f"cannot serve on {host}:{port}: {exc.strerror or 'the address is in use or not available here'}. "
+              "Pick another --port or --host.")
+
+
 if __name__ == "__main__":
     main()

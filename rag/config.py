@@ -47,6 +47,8 @@ class Settings:
     openai_timeout: float = 60.0
     openai_retries: int = 2
     refusal_threshold: float = 0.55  # min share of the question's (idf-weighted) words found in one passage
+    max_upload_mb: float = 20.0  # web UI uploads; lower than max_file_mb since anyone with the page can send them
+    feedback: Path | None = None  # web UI thumbs up/down, one JSON object a line; default: <home>/feedback.jsonl
 
     @property
     def index_dir(self) -> Path:
@@ -55,6 +57,10 @@ class Settings:
     @property
     def documents_dir(self) -> Path:
         return Path(self.documents) if self.documents else Path(self.home) / "documents"
+
+    @property
+    def feedback_path(self) -> Path:
+        return Path(self.feedback) if self.feedback else Path(self.home) / "feedback.jsonl"
 
     @classmethod
     def load(cls, config_file: str | Path | None = None, **overrides: Any) -> "Settings":

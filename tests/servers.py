@@ -20,13 +20,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(args: list[str], ready_url: str, log_path: Path, timeout: float = 120) -> Iterator[None]:
-    """Run ``args`` until the context ends; ready when ``ready_url`` answers.
+def running_server(args: list[str], ready_url: str, log_path: Path, timeout: float = 120,
+                   env: dict[str, str] | None = None) -> Iterator[None]:
+    """Run ``args`` (with ``env``, default: this process's) until the context ends; ready when ``ready_url`` answers.
 
     Output goes to ``log_path``, not a pipe: a chatty server blocks once a pipe nobody reads fills.
     """
     with open(log_path, "w") as log:
-        proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env)
         try:
             deadline = time.monotonic() + timeout
             while True:
