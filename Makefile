@@ -13,7 +13,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml Makefile
 	# The CPU build of torch first: an unpinned torch pulls a multi-GB CUDA build.
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e ".[local,openai,ui,test,bench]"
+	$(PY) -m pip install --quiet -e ".[local,openai,ui,eval,test,bench]"
 	touch $@
 
 $(CHROMIUM):

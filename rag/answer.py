@@ -9,12 +9,13 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from rag.cite import align, cite, tokens
+from rag.cite import add_evidence, align, cite, tokens
 from rag.config import Settings
 from rag.errors import QuestionError
 from rag.generate.base import REFUSAL, get_generator, split_reasoning
 from rag.retrieve.hybrid import HybridRetriever
-from rag.types import Answer, Hit
+from rag.retrieve.sentences import ANSWER_SENTENCES, QUANTITY
+from rag.types import Answer, Evidence, Hit
 
 MAX_QUESTION_CHARS = 2000
 _FOLLOW_UP = re.compile(r"^(and|but|also|what about|how about|so)\b|\b(it|its|they|them|those|these|that|this|"
@@ -52,16 +53,18 @@ class Assistant:
         query = condense(question, history)
         hits = self.retriever.retrieve(query, k, filters)
         timings["retrieve"] = time.perf_counter() - t
-        best = max((h.coverage for h in hits), default=0.0)
-        unknown = missing_entities(query, [f"{h.chunk.header()} {h.chunk.text}" for h in hits])
-        if best < self.settings.refusal_threshold or unknown:
+        evidence = self.retriever.key_sentences(query, hits) if hits else []
+        timings["evidence"] = time.perf_counter() - t - timings["retrieve"]
+        reason = refusal_reason(query, hits, evidence, self.settings.refusal_threshold)
+        if reason:
             timings["total"] = time.perf_counter() - t
-            yield Answer(question, REFUSAL, refused=True, hits=tuple(hits), backend=backend, query=query, timings=timings)
+            yield Answer(question, REFUSAL, refused=True, hits=tuple(hits), backend=backend, query=query,
+                         timings=timings, reason=reason)
             return
         generator = get_generator(backend, self.settings)
         t2 = time.perf_counter()
         full, shown = "", 0
-        for piece in generator.generate(query, hits, history or ()):
+        for piece in generator.generate(query, hits, history or (), evidence):
             if "first_token" not in timings:
                 timings["first_token"] = time.perf_counter() - t
             full += piece
@@ -71,20 +74,43 @@ class Assistant:
                 shown = len(visible)
         timings["generate"] = time.perf_counter() - t2
         answer_text, reasoning = split_reasoning(full)
-        text, citations, dropped = cite(align(answer_text, hits))
-        if not citations and backend != "extractive":
-            # The model said nothing the sources support: fall back to the sources' own words.
-            extractive = get_generator("extractive", self.settings)
-            text, citations, _ = cite(align("".join(extractive.generate(query, hits)), hits))
+        aligned = align(answer_text, hits)
+        if backend != "extractive":
+            aligned = add_evidence(aligned, evidence, ANSWER_SENTENCES)  # what a small model left out, verbatim
+        text, citations, dropped = cite(aligned)
         timings["total"] = time.perf_counter() - t
         refused = not citations
+        reason = "Nothing in the retrieved passages supports an answer." if refused else ""
         yield Answer(question, REFUSAL if refused else text, citations, refused, tuple(hits), backend,
-                     getattr(generator, "model", backend), reasoning, timings, query, dropped)
+                     getattr(generator, "model", backend), reasoning, timings, query, dropped, reason)
+
+
+def refusal_reason(query: str, hits: Sequence[Hit], evidence: Sequence[Evidence], threshold: float) -> str:
+    """Why the retrieved evidence cannot answer ``query`` ("" when it may).
+
+    Three checks, cheapest first: no passage covers enough of the question (off-topic); a
+    name in the question appears in no passage; or the question asks for a figure and the
+    passage of the best key sentence is not about what the question names (the V3 report's
+    training cost is not R1's).
+    """
+    if max((h.coverage for h in hits), default=0.0) < threshold:
+        return "No passage in the sources covers this question."
+    unknown = missing_entities(query, [f"{h.chunk.header()} {h.chunk.text}" for h in hits])
+    if unknown:
+        return f"The sources never mention {', '.join(unknown)}."
+    if evidence and QUANTITY.search(query):
+        top = evidence[0].hit.chunk
+        off = missing_entities(query, [f"{top.header()} {top.text}"])
+        if off:
+            return (f"The closest figure is from {top.meta.get('title', top.doc_id)}, which does not mention "
+                    f"{', '.join(off)}.")
+    return ""
 
 
 _ENTITY = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][\w-]*[A-Za-z0-9])")
+# Question words, and the vocabulary of the sources' own forms (a 10-K rarely writes "SEC").
 _COMMON = frozenset("""I What How When Where Which Who Why Does Did Do Is Are Was Were And But Or If The A An In On
-For Of To By With From At As It Its Their This That These Those Q1 Q2 Q3 Q4 U.S US USD GAAP""".split())
+For Of To By With From At As It Its Their This That These Those Q1 Q2 Q3 Q4 U.S US USD GAAP SEC Form Inc""".split())
 
 
 def missing_entities(question: str, texts: Sequence[str]) -> list[str]:

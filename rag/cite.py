@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rag.types import Citation, Hit
+from rag.types import Citation, Evidence, Hit
 
 STOPWORDS = frozenset("""a about above after again against all also am an and any are as at be because been before
 being below between both but by can could did do does doing down during each few for from further had has have
@@ -173,3 +173,23 @@ def cite(aligned: Sequence[Aligned]) -> tuple[str, tuple[Citation, ...], tuple[s
                 score=round(a.hit.score, 6), supported=True))
         parts.append(f"{a.sentence} [{markers[chunk.id]}]")
     return " ".join(parts), tuple(citations), tuple(dropped)
+
+
+def add_evidence(aligned: Sequence[Aligned], evidence: Sequence[Evidence], limit: int = 2) -> list[Aligned]:
+    """The model's sentences, then up to ``limit`` key sentences its supported ones do not
+    already say: small models often drop the very figure asked for, and the key sentence,
+    verbatim and cited, is the most useful thing to show instead.
+
+    >>> from rag.types import Chunk
+    >>> h = Hit(Chunk("c", "d", "DeepSeek-V3 has 671B parameters. It is open.", 0, 45), 1.0)
+    >>> said = [Aligned("DeepSeek-V3 is open.", h, 1.0)]
+    >>> [a.sentence for a in add_evidence(said, [Evidence(h, "DeepSeek-V3 has 671B parameters.", 2.0), Evidence(h, "It is open.", 1.0)])]
+    ['DeepSeek-V3 is open.', 'DeepSeek-V3 has 671B parameters.']
+    """
+    out = list(aligned)
+    said = set(tokens(" ".join(a.sentence for a in aligned if a.hit is not None)))
+    for e in evidence[:limit]:
+        if _support(tokens(e.text), said) < SUPPORT_THRESHOLD:
+            out.append(Aligned(e.text, e.hit, 1.0))
+            said |= set(tokens(e.text))
+    return out

@@ -126,7 +126,7 @@ def _load_history(path: Path | None) -> list[dict]:
 def _print_answer(answer) -> None:
     click.echo()
     if answer.refused:
-        click.echo(answer.text)
+        click.echo(f"{answer.text} {answer.reason}".strip())
         if answer.hits:
             click.echo("\nClosest passages:")
             for hit in answer.hits[:3]:
@@ -232,6 +232,16 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
         _fail(f"cannot serve on {host}:{port}: {exc.strerror or 'the address is in use or not available here'}. "
               "Pick another --port or --host.")
 
+
+def _register_eval_commands() -> None:
+    # The evaluator's commands live with the eval package; importing them loads only click.
+    from rag.evals.cli import draft_command, eval_command
+
+    main.add_command(eval_command)
+    main.add_command(draft_command)
+
+
+_register_eval_commands()
 
 if __name__ == "__main__":
     main()

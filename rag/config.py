@@ -46,7 +46,7 @@ class Settings:
     openai_model: str | None = None
     openai_timeout: float = 60.0
     openai_retries: int = 2
-    refusal_threshold: float = 0.55  # min share of the question's (idf-weighted) words found in one passage
+    refusal_threshold: float = 0.3  # min share of the question's (idf-weighted) words found in one passage
     max_upload_mb: float = 20.0  # web UI uploads; lower than max_file_mb since anyone with the page can send them
     feedback: Path | None = None  # web UI thumbs up/down, one JSON object a line; default: <home>/feedback.jsonl
 

@@ -46,3 +46,7 @@ class BackendUnavailableError(RagError):
 
 class QuestionError(RagError):
     """The question itself is unusable (empty, too long)."""
+
+
+class EvalSetError(RagError):
+    """A golden-set file is missing or has a malformed item (the message names file and line)."""

@@ -1,4 +1,4 @@
-"""The pipeline's data, as small frozen dataclasses: SourceDoc → Chunk → Hit → Citation → Answer.
+"""The pipeline's data, as small frozen dataclasses: SourceDoc → Chunk → Hit → Evidence → Citation → Answer.
 
 Everything that crosses a module boundary is one of these, so a newcomer can read the
 whole flow from this file. Offsets are character offsets into ``SourceDoc.text``.
@@ -99,6 +99,15 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class Evidence:
+    """A sentence of a retrieved passage judged likely to answer the question."""
+
+    hit: Hit
+    text: str
+    score: float
+
+
+@dataclass(frozen=True)
 class Citation:
     """A checked pointer from an answer sentence to the passage that supports it."""
 
@@ -131,6 +140,7 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict, hash=False, compare=False)
     query: str = ""  # the standalone query retrieval used (a follow-up rewritten with its history)
     unsupported: tuple[str, ...] = ()  # generated sentences no passage supports: removed from ``text``
+    reason: str = ""  # why a refusal refused, in words for the user
 
     def to_dict(self) -> dict[str, Any]:
         """Everything, hits included, as JSON-ready data (the CLI's ``--json``)."""

@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 from typing import Protocol
 
 from rag.errors import ConfigError, MissingExtraError
-from rag.types import Hit
+from rag.types import Evidence, Hit
 
 REFUSAL = "I can't find this in the sources."
 SYSTEM_PROMPT = (
@@ -27,12 +27,14 @@ REGISTRY: dict[str, tuple[str, str, str | None]] = {
 
 
 class Generator(Protocol):
-    """Streams answer text for a question given retrieved passages."""
+    """Streams answer text for a question given retrieved passages and, best first, the
+    key sentences picked from them (``rag.retrieve.sentences``)."""
 
     name: str
     model: str
 
-    def generate(self, question: str, hits: Sequence[Hit], history: Sequence[dict] = ()) -> Iterator[str]: ...
+    def generate(self, question: str, hits: Sequence[Hit], history: Sequence[dict] = (),
+                 evidence: Sequence[Evidence] = ()) -> Iterator[str]: ...
 
 
 def get_generator(name: str, settings) -> Generator:
@@ -73,12 +75,34 @@ def format_sources(hits: Sequence[Hit], budget_chars: int) -> str:
     return "\n\n".join(parts)
 
 
-def build_messages(question: str, hits: Sequence[Hit], history: Sequence[dict], budget_chars: int) -> list[dict]:
+def format_evidence(hits: Sequence[Hit], evidence: Sequence[Evidence]) -> str:
+    """Key sentences grouped under their passage's number and title, passages in rank order.
+
+    >>> from rag.types import Chunk
+    >>> h = Hit(Chunk("c", "d", "Grass is green. Sky is blue.", 0, 28, meta={"title": "T"}), 1.0)
+    >>> print(format_evidence([h], [Evidence(h, "Sky is blue.", 1.0), Evidence(h, "Grass is green.", 0.5)]))
+    [1] T
+    Grass is green. Sky is blue.
+    """
+    number = {h.chunk.id: i for i, h in enumerate(hits, start=1)}
+    blocks = []
+    for hit in hits:
+        # In passage order, so a sentence reads with its neighbour as the source wrote them.
+        mine = sorted((e for e in evidence if e.hit.chunk.id == hit.chunk.id), key=lambda e: hit.chunk.text.find(e.text[:40]))
+        if mine:
+            blocks.append(f"[{number[hit.chunk.id]}] {hit.chunk.meta.get('title', hit.chunk.doc_id)}\n"
+                          + " ".join(e.text for e in mine))
+    return "\n\n".join(blocks)
+
+
+def build_messages(question: str, hits: Sequence[Hit], history: Sequence[dict], budget_chars: int,
+                   evidence: Sequence[Evidence] = ()) -> list[dict]:
+    """Chat messages; with ``evidence`` the sources are its key sentences, else whole passages."""
     messages = [{"role": "system", "content": SYSTEM_PROMPT}]
     for turn in list(history)[-4:]:  # recent turns only: the sources, not the chat, carry the facts
         if turn.get("role") in ("user", "assistant") and turn.get("content"):
             messages.append({"role": turn["role"], "content": str(turn["content"])[:600]})
-    sources = format_sources(hits, budget_chars)
+    sources = format_evidence(hits, evidence) if evidence else format_sources(hits, budget_chars)
     messages.append({"role": "user", "content": f"Sources:\n{sources}\n\nQuestion: {question}\nAnswer:"})
     return messages
 

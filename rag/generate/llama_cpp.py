@@ -16,7 +16,7 @@ from functools import cached_property
 
 from rag.errors import MissingExtraError, ModelMissingError
 from rag.generate.base import build_messages
-from rag.types import Hit
+from rag.types import Evidence, Hit
 
 CHARS_PER_TOKEN = 3.2  # conservative for English filings; keeps the prompt inside n_ctx
 
@@ -64,11 +64,17 @@ class LlamaCppGenerator:
         window = min(self.settings.llm_ctx, self.llm.n_ctx())
         return int((window - self.settings.llm_max_tokens - 200) * CHARS_PER_TOKEN)
 
-    def generate(self, question: str, hits: Sequence[Hit], history: Sequence[dict] = ()) -> Iterator[str]:
-        messages = build_messages(question, hits, history, self.context_chars())
+    def generate(self, question: str, hits: Sequence[Hit], history: Sequence[dict] = (),
+                 evidence: Sequence[Evidence] = ()) -> Iterator[str]:
+        # The key sentences, not whole passages: a small model copies the figures from five
+        # sentences far more often than from five pages, and reads them several times faster.
+        return self.chat(build_messages(question, hits, history, self.context_chars(), evidence))
+
+    def chat(self, messages: list[dict], max_tokens: int | None = None) -> Iterator[str]:
+        """Stream a reply to raw chat ``messages`` (the eval judge uses this directly)."""
         with self._lock:  # one llama.cpp context: one generation at a time
             # repeat_penalty: 135M models otherwise loop on one line until max_tokens.
-            stream = self.llm.create_chat_completion(messages, max_tokens=self.settings.llm_max_tokens,
+            stream = self.llm.create_chat_completion(messages, max_tokens=max_tokens or self.settings.llm_max_tokens,
                                                      temperature=self.settings.llm_temperature, repeat_penalty=1.3,
                                                      stream=True)
             for part in stream:

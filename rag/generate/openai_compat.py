@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 
 from rag.errors import BackendUnavailableError, MissingExtraError
 from rag.generate.base import build_messages
-from rag.types import Hit
+from rag.types import Evidence, Hit
 
 DEFAULT_MODEL = "gpt-4o-mini"
 
@@ -32,13 +32,18 @@ class OpenAIGenerator:
         self.client = openai.OpenAI(base_url=self.base_url, api_key=key, timeout=settings.openai_timeout,
                                     max_retries=settings.openai_retries)
 
-    def generate(self, question: str, hits: Sequence[Hit], history: Sequence[dict] = ()) -> Iterator[str]:
+    def generate(self, question: str, hits: Sequence[Hit], history: Sequence[dict] = (),
+                 evidence: Sequence[Evidence] = ()) -> Iterator[str]:
+        # Whole passages: an API model reads them well, and they hold context the key sentences leave out.
+        return self.chat(build_messages(question, hits, history, budget_chars=12000))
+
+    def chat(self, messages: list[dict], max_tokens: int | None = None) -> Iterator[str]:
+        """Stream a reply to raw chat ``messages`` (the eval judge uses this directly)."""
         import openai
 
-        messages = build_messages(question, hits, history, budget_chars=12000)
         try:
             stream = self.client.chat.completions.create(model=self.model, messages=messages, stream=True,
-                                                         max_tokens=self.settings.llm_max_tokens,
+                                                         max_tokens=max_tokens or self.settings.llm_max_tokens,
                                                          temperature=self.settings.llm_temperature)
             for part in stream:
                 if part.choices and part.choices[0].delta and part.choices[0].delta.content:

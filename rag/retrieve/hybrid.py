@@ -13,7 +13,8 @@ from rag.errors import ConfigError, EmptyIndexError
 from rag.cite import tokens
 from rag.retrieve.fusion import covered_share, idf_table, ranks, rrf
 from rag.retrieve.hints import boost, parse_hints
-from rag.types import Chunk, Hit
+from rag.retrieve.sentences import key_sentences
+from rag.types import Evidence, Chunk, Hit
 
 FILTER_KEYS = ("company", "publisher", "doc_type", "doc_id", "file", "date_from", "date_to")
 
@@ -111,6 +112,10 @@ class HybridRetriever:
         from rag.embed import get_embedder
 
         return get_embedder(self.settings)
+
+    def key_sentences(self, query: str, hits: list[Hit], n: int = 4) -> list[Evidence]:
+        """The sentences of ``hits`` most likely to answer ``query`` (``rag.retrieve.sentences``)."""
+        return key_sentences(query, hits, self.idf, self.embedder.embed, n)
 
     def retrieve(self, query: str, k: int, filters: dict[str, Any] | None = None) -> list[Hit]:
         filters = check_filters(filters)

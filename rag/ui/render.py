@@ -31,7 +31,8 @@ def answer_markdown(answer: Answer, turn: int) -> str:
     > ⚠️ **Removed — no source supports it:** ~~Pigs fly.~~
     """
     if answer.refused:
-        return f"{answer.text}\n\n*The closest passages are shown beside the chat.*"
+        why = f" {md_escape(answer.reason)}" if answer.reason else ""
+        return f"{answer.text}{why}\n\n*The closest passages are shown beside the chat.*"
     text = _ESCAPED_MARKER.sub(lambda m: f"[[{m.group(1)}]](#{card_id(turn, int(m.group(1)))})", md_escape(answer.text))
     if answer.unsupported:
         removed = " ".join(f"~~{md_escape(s)}~~" for s in answer.unsupported)
@@ -133,8 +134,8 @@ def sources_html(answer: Answer, turn: int) -> str:
         near = "".join(hit_card(h, i) for i, h in enumerate(answer.hits[:3], 1))
         body = near or '<p class="empty">No passage matched the filters at all.</p>'
         return (_panel_head("Not in the sources", "refusal", turn=turn) + _searched_as(answer) +
-                '<p class="lead">No passage covers enough of the question, so there is no answer. '
-                'The closest passages were:</p>' + body)
+                f'<p class="lead">{escape(answer.reason or "No passage covers enough of the question.")} '
+                'There is no answer. The closest passages were:</p>' + body)
     passages = {h.chunk.id: h.chunk.text for h in answer.hits}
     cards = "".join(citation_card(c, passages.get(c.chunk_id, c.quote), turn) for c in answer.citations)
     removed = ""
