@@ -11,7 +11,7 @@ import numpy as np
 from rag.config import Settings
 from rag.errors import ConfigError, EmptyIndexError
 from rag.cite import tokens
-from rag.retrieve.fusion import covered_share, idf_table, ranks, rrf
+from rag.retrieve.fusion import covered_share, idf_table, query_weights, ranks, rrf
 from rag.retrieve.hints import boost, parse_hints
 from rag.retrieve.sentences import key_sentences
 from rag.types import Evidence, Chunk, Hit
@@ -133,7 +133,8 @@ class HybridRetriever:
         fused = rrf(rankings, weights=self.weights)
         hints = parse_hints(query)
         idf, token_sets, wanted = self._idf, self._token_sets, set(tokens(query))
-        covered = {i: covered_share(wanted, token_sets.get(i) or _token_set(c), idf) for i, c in by_id.items()}
+        weights = query_weights(wanted, idf)
+        covered = {i: covered_share(weights, token_sets.get(i) or _token_set(c)) for i, c in by_id.items()}
         # Rerank: fused rank × form/company/period hints × how much of the question the passage covers.
         scored = {i: s * boost(by_id[i].meta, hints) * (1 + self.coverage_weight * covered[i]) for i, s in fused.items()}
         where = ranks(rankings)

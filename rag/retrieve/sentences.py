@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from rag.cite import split_sentences, tokens
-from rag.retrieve.fusion import covered_share
+from rag.retrieve.fusion import covered_share, query_weights
 from rag.types import Evidence, Hit
 
 QUANTITY = re.compile(r"\b(how (many|much|large|big|long|often|fast|high|low)|what (share|percentage|percent|fraction|"
@@ -87,7 +87,8 @@ def key_sentences(query: str, hits: Sequence[Hit], idf: dict[str, float],
     if not candidates:
         return []
     wanted, wants_figure = set(tokens(query)), bool(QUANTITY.search(query))
-    lexical = [covered_share(wanted, set(tokens(s)), idf) for _, s in candidates]
+    weights = query_weights(wanted, idf)
+    lexical = [covered_share(weights, set(tokens(s))) for _, s in candidates]
     # Embedding costs ~3 ms a sentence on 2 cores: only the lexically plausible ones are embedded.
     keep = sorted(range(len(candidates)), key=lambda i: -(lexical[i] + 0.5 * (1 - candidates[i][0] / len(hits))))[:MAX_EMBEDDED]
     vectors = embed([query] + [candidates[i][1] for i in keep])
