@@ -30,3 +30,4 @@ test: install $(CHROMIUM)
 
 bench: install
 	$(PY) evals/bench_ingest.py
+	$(PY) evals/bench_query.py
