@@ -97,7 +97,7 @@ def refusal_reason(query: str, hits: Sequence[Hit], evidence: Sequence[Evidence]
         return "No passage in the sources covers this question."
     unknown = missing_entities(query, [f"{h.chunk.header()} {h.chunk.text}" for h in hits])
     if unknown:
-        return f"The sources never mention {', '.join(unknown)}."
+        return f"No passage found for this question mentions {', '.join(unknown)}."
     if evidence and QUANTITY.search(query):
         top = evidence[0].hit.chunk
         off = missing_entities(query, [f"{top.header()} {top.text}"])
