@@ -7,9 +7,9 @@ Questions: ``../shared/evals/dev.jsonl`` beside the checkout (``--dev``). Each s
 fresh subprocess, so peak RSS and model caches are not shared:
 
 * ours, one process per backend: one warm-up answer (loads BM25, Chroma, the embedder, the GGUF), then
-  ``rag.answer.ask_stream`` on every question with its history. ``Answer.timings`` gives retrieval, first
-  token, generation and total; llama.cpp's counters split the model's time into prompt eval and generated
-  tokens. Then a retrieval-only pass, warm: ``retriever.retrieve(query, k)``.
+  ``rag.answer.ask_stream`` on every question with its history. ``Answer.timings`` gives retrieval, key
+  sentences, first token, generation and total; llama.cpp's counters split the model's time into prompt
+  eval and generated tokens. Then a retrieval-only pass, warm: ``retriever.retrieve(query, k)``.
 * cold start: ``rag ask QUESTION --backend local --json`` in a new process, 3 runs, start to exit.
 * starter: a ``VectorStoreIndex`` over the same documents (``SimpleDirectoryReader``, Chroma, the same
   MiniLM via ``HuggingFaceEmbedding``), built once by bench_ingest's starter worker and cached in
@@ -22,8 +22,8 @@ fresh subprocess, so peak RSS and model caches are not shared:
 * end-to-end: process start to the last answer (load, warm-up, every question): what a user asking the
   whole set waits for. Correctness: ``matches_all(must_include, answer)`` over the answerable items.
 
-A benchmark, not a test: it prints figures and targets and asserts nothing. On a shared machine the
-figures move a lot; compare runs made back to back.
+Figures and table: ``bench_query_report.py``. A benchmark, not a test: it prints figures and targets and
+asserts nothing. On a shared machine the figures move a lot; compare runs made back to back.
 """
 
 from __future__ import annotations
