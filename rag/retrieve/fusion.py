@@ -55,21 +55,9 @@ def idf_table(token_sets: Iterable[Set[str]]) -> dict[str, float]:
     return {t: math.log(1 + n / d) for t, d in df.items()}
 
 
-def coverage(query: str, text: str, idf: dict[str, float]) -> float:
-    """IDF-weighted share of the query's words present in a passage (rare words dominate).
-
-    A word the collection has never seen weighs as much as the rarest known word: a
-    question about "Meta" over sources that never mention Meta covers little.
-
-    >>> idf = dict(zip(tokens("meta capital expenditures"), [5.0, 1.0, 1.0]))
-    >>> round(coverage("Meta capital expenditures", "capital expenditures rose", idf), 2)
-    0.29
-    """
-    return covered_share(query_weights(set(tokens(query)), idf), set(tokens(text)))
-
-
 def query_weights(wanted: Set[str], idf: dict[str, float]) -> dict[str, float]:
-    """Each query token's weight: its idf, or the highest idf for a word never seen.
+    """Each query token's weight: its idf, or the highest idf for a word never seen (a
+    question about "Meta" over sources that never mention Meta covers little).
 
     Made once per query: the highest idf is a scan of the whole vocabulary, which done per
     passage cost the retriever 70 ms a question.
@@ -82,10 +70,12 @@ def query_weights(wanted: Set[str], idf: dict[str, float]) -> dict[str, float]:
 
 
 def covered_share(weights: dict[str, float], have: Set[str]) -> float:
-    """``coverage`` on a query's weights and a passage's token set, both made once.
+    """IDF-weighted share of the query's words present in a passage (rare words dominate),
+    from the query's weights and the passage's token set, each made once.
 
-    >>> covered_share({"a": 3.0, "b": 1.0}, {"a"})
-    0.75
+    >>> weights = query_weights(set(tokens("Meta capital expenditures")), {"capit": 1.0, "expenditur": 1.0, "rose": 5.0})
+    >>> round(covered_share(weights, set(tokens("capital expenditures rose"))), 2)
+    0.29
     """
     total = sum(weights.values())
     return sum(w for t, w in weights.items() if t in have) / total if total else 0.0
