@@ -13,6 +13,7 @@ from rag.cite import add_evidence, align, cite, tokens
 from rag.config import Settings
 from rag.errors import QuestionError
 from rag.generate.base import REFUSAL, get_generator, split_reasoning
+from rag.retrieve.hints import fiscal_quarter, names_quarter
 from rag.retrieve.hybrid import HybridRetriever
 from rag.retrieve.sentences import ANSWER_SENTENCES, QUANTITY
 from rag.types import Answer, Evidence, Hit
@@ -53,7 +54,7 @@ class Assistant:
         query = condense(question, history)
         hits = self.retriever.retrieve(query, k, filters)
         timings["retrieve"] = time.perf_counter() - t
-        evidence = self.retriever.key_sentences(query, hits) if hits else []
+        evidence = self.retriever.key_sentences(query, hits, ANSWER_SENTENCES) if hits else []
         timings["evidence"] = time.perf_counter() - t - timings["retrieve"]
         reason = refusal_reason(query, hits, evidence, self.settings.refusal_threshold)
         if reason:
@@ -88,16 +89,22 @@ class Assistant:
 def refusal_reason(query: str, hits: Sequence[Hit], evidence: Sequence[Evidence], threshold: float) -> str:
     """Why the retrieved evidence cannot answer ``query`` ("" when it may).
 
-    Three checks, cheapest first: no passage covers enough of the question (off-topic); a
-    name in the question appears in no passage; or the question asks for a figure and the
-    passage of the best key sentence is not about what the question names (the V3 report's
-    training cost is not R1's).
+    Four checks, cheapest first: no passage covers enough of the question (off-topic); a
+    name in the question appears in no passage; the question asks for a figure for a fiscal
+    quarter that no key sentence's passage speaks of (filings end somewhere: the next
+    quarter's revenue is not in them, however alike its passages read); or the question
+    asks for a figure and the passage of the best key sentence is not about what the
+    question names (the V3 report's training cost is not R1's).
     """
     if max((h.coverage for h in hits), default=0.0) < threshold:
         return "No passage in the sources covers this question."
     unknown = missing_entities(query, [f"{h.chunk.header()} {h.chunk.text}" for h in hits])
     if unknown:
         return f"No passage found for this question mentions {', '.join(unknown)}."
+    period = fiscal_quarter(query) if QUANTITY.search(query) else None
+    if evidence and period and not any(names_quarter(f"{e.hit.chunk.header()} {e.hit.chunk.text}", *period)
+                                       for e in evidence):
+        return f"No passage found for this question gives figures for Q{period[0]} of fiscal {period[1]}."
     if evidence and QUANTITY.search(query):
         top = evidence[0].hit.chunk
         off = missing_entities(query, [f"{top.header()} {top.text}"])

@@ -33,3 +33,15 @@ def test_a_figure_from_a_passage_about_something_else_is_refused():
 def test_an_answerable_question_passes():
     hits = _hits(0.6)
     assert refusal_reason("How many GPU hours did training DeepSeek-V3 cost?", hits, [Evidence(hits[0], V3.text, 2.0)], 0.3) == ""
+
+
+Q3 = Chunk("q3", "nvidia-10q-q3-fy2025", "Revenue for the third quarter of fiscal year 2025 was $35.1 billion.", 0, 68,
+           meta={"title": "NVIDIA Form 10-Q (Q3 fiscal 2025)"})
+
+
+def test_a_figure_for_a_quarter_the_passages_do_not_cover_is_refused():
+    hits = [Hit(Q3, 1.0, coverage=0.8)]
+    evidence = [Evidence(hits[0], Q3.text, 2.0)]
+    reason = refusal_reason("What revenue did NVIDIA report for the third quarter of fiscal 2026?", hits, evidence, 0.3)
+    assert "Q3 of fiscal 2026" in reason
+    assert refusal_reason("What revenue did NVIDIA report for Q3 of fiscal 2025?", hits, evidence, 0.3) == ""

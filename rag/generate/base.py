@@ -18,6 +18,8 @@ SYSTEM_PROMPT = (
     f"exactly: {REFUSAL}"
 )
 
+MAX_SENTENCES = 3  # as the prompt asks; a local model is cut off after this many
+
 # name → (module, class, pip extra that provides its dependency)
 REGISTRY: dict[str, tuple[str, str, str | None]] = {
     "local": ("rag.generate.llama_cpp", "LlamaCppGenerator", "local"),
@@ -105,6 +107,29 @@ def build_messages(question: str, hits: Sequence[Hit], history: Sequence[dict], 
     sources = format_evidence(hits, evidence) if evidence else format_sources(hits, budget_chars)
     messages.append({"role": "user", "content": f"Sources:\n{sources}\n\nQuestion: {question}\nAnswer:"})
     return messages
+
+
+_SENTENCE_DONE = re.compile(r"[.!?][\"')\]]*\s")
+
+
+def first_sentences(stream: Iterator[str], n: int) -> Iterator[str]:
+    """Pass ``stream`` through until it has said ``n`` whole sentences, then stop it.
+
+    The prompt asks for one to three sentences; a 135M model often goes on repeating
+    itself until the token limit, which only costs time (the extra sentences are
+    unsupported or repeats, and the checker drops them).
+
+    >>> "".join(first_sentences(iter(["It is 1.8 times faster. It is ", "open. It is open. It"]), 2))
+    'It is 1.8 times faster. It is open.'
+    """
+    text = ""
+    for piece in stream:
+        ends = list(_SENTENCE_DONE.finditer(text + piece))
+        if len(ends) >= n:
+            yield (text + piece)[len(text):ends[n - 1].end()].rstrip()
+            return
+        text += piece
+        yield piece
 
 
 _THINK = re.compile(r"<think>(.*?)(?:</think>|$)", re.S)

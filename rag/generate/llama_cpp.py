@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from functools import cached_property
 
 from rag.errors import MissingExtraError, ModelMissingError
-from rag.generate.base import build_messages
+from rag.generate.base import MAX_SENTENCES, build_messages, first_sentences
 from rag.types import Evidence, Hit
 
 CHARS_PER_TOKEN = 3.2  # conservative for English filings; keeps the prompt inside n_ctx
@@ -68,7 +68,8 @@ class LlamaCppGenerator:
                  evidence: Sequence[Evidence] = ()) -> Iterator[str]:
         # The key sentences, not whole passages: a small model copies the figures from five
         # sentences far more often than from five pages, and reads them several times faster.
-        return self.chat(build_messages(question, hits, history, self.context_chars(), evidence))
+        messages = build_messages(question, hits, history, self.context_chars(), evidence)
+        return first_sentences(self.chat(messages), MAX_SENTENCES)
 
     def chat(self, messages: list[dict], max_tokens: int | None = None) -> Iterator[str]:
         """Stream a reply to raw chat ``messages`` (the eval judge uses this directly)."""

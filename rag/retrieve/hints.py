@@ -51,6 +51,40 @@ def parse_hints(question: str) -> Hints:
     return Hints(companies, doc_types, years, quarter, dates)
 
 
+_FISCAL_QUARTER = re.compile(r"\b(?:q([1-4])|(first|second|third|fourth) quarter)(?: of)?(?: fiscal| fy)?(?: year)? ?'?((?:20)?\d\d)\b",
+                             re.I)
+
+
+def fiscal_quarter(question: str) -> tuple[str, str] | None:
+    """The (quarter, four-digit year) a question asks about, when it names one.
+
+    >>> fiscal_quarter("Revenue for the third quarter of fiscal 2026?"), fiscal_quarter("Q1 FY26 charge")
+    (('3', '2026'), ('1', '2026'))
+    >>> fiscal_quarter("What was revenue in the quarter ended April 27, 2025?") is None
+    True
+    """
+    m = _FISCAL_QUARTER.search(question)
+    if not m:
+        return None
+    year = m.group(3) if len(m.group(3)) == 4 else "20" + m.group(3)
+    return (m.group(1) or _QUARTER_WORDS[m.group(2).lower()]), year
+
+
+def names_quarter(text: str, quarter: str, year: str) -> bool:
+    """Whether ``text`` speaks of that fiscal quarter ("third quarter of fiscal years 2026
+    and 2025" does; "third quarter of fiscal year 2025" does not).
+
+    >>> names_quarter("revenue for the third quarter of fiscal years 2026 and 2025", "3", "2026")
+    True
+    >>> names_quarter("Form 10-Q (Q3 fiscal 2025): revenue for the third quarter of fiscal 2025", "3", "2026")
+    False
+    """
+    ordinal = _ordinal(quarter)
+    pattern = (rf"\b(?:{ordinal} quarter|q{quarter})(?: of)?(?: fiscal| fy)?(?: years?)? ?"
+               rf"(?:(?:20\d\d|\d\d)(?:,| and| or|\s)+)*(?:{year}|{year[2:]})\b")
+    return re.search(pattern, text, re.I) is not None
+
+
 def boost(meta: dict, hints: Hints) -> float:
     """A multiplier ≥ 1 for a chunk whose document matches the question's hints.
 

@@ -9,7 +9,8 @@ that left the figure out.
 Score = meaning (cosine with the question, the same MiniLM as retrieval) + lexical
 coverage (idf-weighted, so the question's rare words count most) + a prior for the
 better-ranked passages + a bonus for a figure when the question asks for a quantity,
-minus a penalty for chart and table debris (PDF figure labels are mostly numbers).
+minus a penalty for debris: chart labels (mostly numbers), captions, table-of-contents
+lines and list introductions.
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ import numpy as np
 
 from rag.cite import split_sentences, tokens
 from rag.retrieve.fusion import covered_share, query_weights
+from rag.retrieve.tables import table_facts
 from rag.types import Evidence, Hit
 
 QUANTITY = re.compile(r"\b(how (many|much|large|big|long|often|fast|high|low)|what (share|percentage|percent|fraction|"
                       r"portion|amount|number|size|temperature|revenue|price|cost|rate|figure)|when|which year)\b", re.I)
-WEIGHTS = {"meaning": 1.0, "coverage": 1.0, "rank": 0.5, "figure": 0.2, "debris": 0.5}
+WEIGHTS = {"meaning": 1.0, "coverage": 1.0, "rank": 0.5, "answer_type": 0.3, "debris": 0.5}
 MAX_CHARS = 600
 MAX_EMBEDDED = 24
 ANSWER_SENTENCES = 3  # key sentences an answer shows: two-part questions often need two; three still reads quickly
@@ -42,21 +44,65 @@ def prose_share(sentence: str) -> float:
     return sum(bool(re.search(r"[A-Za-z]{3}", p)) for p in pieces) / max(1, len(pieces))
 
 
-def score(meaning: float, coverage: float, rank: int, k: int, wants_figure: bool, sentence: str) -> float:
-    """One sentence's score (see the module docstring for the terms).
+def score(meaning: float, coverage: float, rank: int, k: int, wants: re.Pattern | None, sentence: str,
+          table_row: bool = False) -> float:
+    """One sentence's score (see the module docstring for the terms); ``wants`` is the
+    answer type the question asks for (``answer_type``).
 
-    >>> round(score(0.6, 0.5, 0, 5, True, "Revenue was $44.1 billion."), 2)
-    1.8
-    >>> round(score(0.6, 0.5, 0, 5, True, "55.0 74.7 43.0 SDXL 63.2"), 2)
-    1.3
+    >>> money = answer_type("How much was revenue?")
+    >>> round(score(0.6, 0.5, 0, 5, money, "Revenue was $44.1 billion."), 2)
+    1.9
+    >>> round(score(0.6, 0.5, 0, 5, money, "Revenue grew in 2024."), 2)
+    1.6
+    >>> round(score(0.6, 0.5, 0, 5, money, "55.0 74.7 43.0 SDXL 63.2"), 2)
+    1.1
     """
     w = WEIGHTS
     value = w["meaning"] * meaning + w["coverage"] * coverage + w["rank"] * (1 - rank / max(1, k))
-    if wants_figure and any(ch.isdigit() for ch in sentence):
-        value += w["figure"]
-    if prose_share(sentence) < 0.5:
+    if wants is not None and wants.search(sentence):
+        value += w["answer_type"]
+    if not table_row and (prose_share(sentence) < 0.5 or CAPTION.match(sentence) or sentence.rstrip("*_ ").endswith(":")):
         value -= w["debris"]
     return value
+
+
+# What kind of phrase answers a question (a duration, a share, money...). The first row
+# whose question pattern matches wins; a quantity question of no listed kind wants a figure.
+_NUM = r"\d[\d.,/]*"
+ANSWER_TYPES = [(re.compile(q, re.I), re.compile(a, re.I)) for q, a in [
+    (r"\bhow long\b|\bduration\b", _NUM + r"\s*(?:-\s*)?(?:days?|hours?|weeks?|months?|years?|minutes?)\b"),
+    (r"\bhow often\b|\b(share|percentage|percent|fraction|portion|proportion|rate|margin|growth|grow|mix|composition)\b",
+     _NUM + r"\s*(?:%|percent)"),
+    (r"\bspeed ?up\b|\bhow (fast|much faster)\b", _NUM + r"\s*(?:x|×|times)\b|" + _NUM + r"\s*%"),
+    (r"\b(cost|spend|spent|revenue|price|sales|budget|charge|income|expenditures?|paid|earn\w*|worth)\b",
+     r"\$\s?\d|" + _NUM + r"\s*(?:billion|million|trillion)\b|\bdollars\b"),
+    (r"\bhow (big|large)\b|\bsize\b|\bhow many (tokens|parameters)\b",
+     _NUM + r"\s*(?:[kmbt]|gb|tb|billion|million|trillion|tokens|parameters)\b"),
+    (r"\bhow (does|did|do) .{2,60}\b(do|perform|score)\b", _NUM),
+    (r"\bwhen\b|\bwhat (date|year|month|day)\b", r"\b(?:19|20)\d\d\b|\b(?:January|February|March|April|May|June|"
+     r"July|August|September|October|November|December)\b"),
+    (r"\b(hardware|gpus?|chips?|cluster|accelerators?)\b", r"\b(?:GPUs?|TPUs?|[AHB]\d{2,3}\b|nodes?\b|cluster)"),
+]]
+
+
+def answer_type(question: str) -> re.Pattern | None:
+    """The pattern an answering sentence is likely to contain, or None.
+
+    >>> answer_type("How long did training take?").search("It took 14 days.") is not None
+    True
+    >>> answer_type("What is MLA?") is None
+    True
+    """
+    for asks, answers in ANSWER_TYPES:
+        if asks.search(question):
+            return answers
+    return _ANY_FIGURE if QUANTITY.search(question) else None
+
+
+_ANY_FIGURE = re.compile(r"\d")
+# Captions and table-of-contents lines name a topic without saying anything about it; a
+# sentence ending in ":" only introduces the list that holds the content.
+CAPTION = re.compile(r"^(?:Table|Figure|Fig\.)\s*\d+\s*[|:.]|^\d+(?:\.\d+)*\s+\d+(?:\.\d+)+\s")
 
 
 def distinct(ranked: Sequence[tuple[float, int, str]], n: int) -> list[tuple[float, int, str]]:
@@ -79,20 +125,58 @@ def distinct(ranked: Sequence[tuple[float, int, str]], n: int) -> list[tuple[flo
     return chosen
 
 
+def question_parts(query: str) -> list[str]:
+    """The sub-questions of a many-part question, split at "?" or at ", and <wh-word>".
+
+    Each part gets its own best sentence, so "what was the mix, and how many tokens in
+    total?" is not answered twice about the mix and never about the total.
+
+    >>> question_parts("What hardware was Janus-Pro trained on and how long did training take?")
+    ['What hardware was Janus-Pro trained on', 'how long did training take?']
+    >>> question_parts("What is MLA?")
+    ['What is MLA?']
+    """
+    pieces = [p.strip(" ,;") for p in _PART.split(query.strip())]
+    return [p for p in pieces if len(re.findall(r"[A-Za-z]{3,}", p)) >= 2] or [query.strip()]
+
+
+_PART = re.compile(r"(?<=\?)\s+|,?\s+and\s+(?=(?:how|what|which|why|where|when|who|whether)\b)", re.I)
+
+
 def key_sentences(query: str, hits: Sequence[Hit], idf: dict[str, float],
                   embed: Callable[[list[str]], np.ndarray], n: int = 4) -> list[Evidence]:
-    """The ``n`` best distinct sentences of ``hits`` for ``query``, best first."""
+    """The ``n`` best distinct sentences of ``hits`` for ``query``, best first; with a
+    many-part question the best sentence for each part comes first, in the parts' order."""
     candidates = [(rank, s) for rank, hit in enumerate(hits) for s in split_sentences(hit.chunk.text)
                   if 20 <= len(s) <= MAX_CHARS and len(re.findall(r"[A-Za-z]{2,}", s)) >= 4]
+    # Table rows restated with their column headers: financial figures live there.
+    facts = {f for hit in hits for f in table_facts(hit.chunk.text)}
+    candidates += [(rank, f) for rank, hit in enumerate(hits) for f in table_facts(hit.chunk.text) if len(f) <= MAX_CHARS]
     if not candidates:
         return []
-    wanted, wants_figure = set(tokens(query)), bool(QUANTITY.search(query))
-    weights = query_weights(wanted, idf)
-    lexical = [covered_share(weights, set(tokens(s))) for _, s in candidates]
+    parts = question_parts(query)
+    have = [set(tokens(s)) for _, s in candidates]
+    whole = query_weights(set(tokens(query)), idf)
+    lexical = [covered_share(whole, h) for h in have]
     # Embedding costs ~3 ms a sentence on 2 cores: only the lexically plausible ones are embedded.
     keep = sorted(range(len(candidates)), key=lambda i: -(lexical[i] + 0.5 * (1 - candidates[i][0] / len(hits))))[:MAX_EMBEDDED]
-    vectors = embed([query] + [candidates[i][1] for i in keep])
-    meaning = vectors[1:] @ vectors[0]
-    ranked = sorted(((score(float(m), lexical[i], candidates[i][0], len(hits), wants_figure, candidates[i][1]),
-                      candidates[i][0], candidates[i][1]) for i, m in zip(keep, meaning)), key=lambda t: -t[0])
-    return [Evidence(hits[rank], " ".join(s.split()), round(value, 4)) for value, rank, s in distinct(ranked, n)]
+    asked = [query] + (parts if len(parts) > 1 else [])
+    vectors = embed(asked + [candidates[i][1] for i in keep])
+    meaning = vectors[len(asked):] @ vectors[:len(asked)].T  # sentence × (question, part...)
+
+    def ranked(col: int, question: str) -> list[tuple[float, int, str]]:
+        # A part is scored half on itself, half on the whole question: "how long did
+        # training take?" alone has lost which model it is about.
+        weights, mix = query_weights(set(tokens(question)), idf), 0.5 if col else 0.0
+        wants = answer_type(question)
+        out = []
+        for j, i in enumerate(keep):
+            rank, text = candidates[i]
+            m = mix * meaning[j, col] + (1 - mix) * meaning[j, 0]
+            cov = mix * covered_share(weights, have[i]) + (1 - mix) * lexical[i]
+            out.append((score(float(m), cov, rank, len(hits), wants, text, text in facts), rank, text))
+        return sorted(out, key=lambda t: -t[0])
+
+    firsts = [distinct(ranked(col, part), 1) for col, part in enumerate(asked[1:], 1)]
+    chosen = distinct([f[0] for f in firsts if f] + ranked(0, query), n)
+    return [Evidence(hits[rank], " ".join(s.split()), round(value, 4)) for value, rank, s in chosen]

@@ -1,0 +1,130 @@
+"""Table rows restated as sentences: each value paired with its column's period.
+
+Financial answers live in table rows ("AWS | 90,757 | 107,556"), which read as nothing
+on their own: the columns' years sit lines above, the unit ("in millions") above that.
+A row restated with its headers ("AWS: 90,757 (2023); 107,556 (2024), in millions.")
+is a fact a question can match, a small model can copy and a reader can check. Every
+token of the restatement is in the passage, so the citation checker still verifies it.
+
+Handles the two layouts the loaders produce: HTML tables as ``cell | cell`` lines, and
+PDF tables as space-separated text ("Revenue $ 130,497 $ 60,922 Up 114%"). Rows whose
+value count matches no header are left alone rather than guessed.
+"""
+
+from __future__ import annotations
+
+import re
+
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
+_PERIOD = re.compile(rf"{_MONTH}\s+\d{{1,2}},?\s+(?:19|20)\d\d|\b(?:FY\s?)?(?:19|20)\d\d\b|\bFY\s?\d\d\b|\bQ[1-4]\s?FY\s?\d\d\b", re.I)
+_VALUE = re.compile(r"\(?\$?\s?\(?-?\d[\d,]*(?:\.\d+)?\s?%?\)?|—")
+_UNIT = re.compile(r"\((?:\$\s)?in (millions|billions|thousands)[^)]*\)", re.I)
+_CHANGE = re.compile(r"[$%]?\s*change|[$%]", re.I)  # headers of a change column, not a group of rows
+MAX_FACTS = 40  # per passage: enough for any table that fits a chunk
+
+
+def _cells(line: str) -> list[str]:
+    return [c.strip() for c in line.split("|")] if "|" in line else []
+
+
+def _periods(line: str) -> list[str]:
+    """Column headers of a header line: its dates/years, or its cells when all name one.
+
+    >>> _periods("Jan 26, 2025 Jan 28, 2024 Change"), _periods("2023 | 2024"), _periods("Revenue 2024 was up")
+    (['Jan 26, 2025', 'Jan 28, 2024'], ['2023', '2024'], [])
+    """
+    cells = [c for c in _cells(line) if c]
+    if cells and all(_PERIOD.search(c) for c in cells):
+        return cells
+    found = [m.group(0) for m in _PERIOD.finditer(line)]
+    rest = _PERIOD.sub("", line)
+    # Mostly periods: "Change", "$ Change" or "% Change" may stand beside them.
+    if len(found) >= 2 and len(re.findall(r"[A-Za-z]{3,}", rest)) <= 3 and not re.search(r"\d", rest):
+        return found
+    return []
+
+
+def _row(line: str) -> tuple[str, list[str]] | None:
+    """(label, values) of a table row, or None.
+
+    >>> _row("AWS | 90,757 | 107,556"), _row("Revenue $ 130,497 $ 60,922 Up 114%")
+    (('AWS', ['90,757', '107,556']), ('Revenue', ['$ 130,497', '$ 60,922']))
+    """
+    cells = _cells(line)
+    if cells:
+        label, values = cells[0], [c for c in cells[1:] if c]
+        if not values or not all(_VALUE.fullmatch(v) for v in values):
+            return None
+    else:
+        m = re.match(r"([A-Za-z][^$\d(]*?)\s+((?:\(?\$?\s?\(?-?\d[\d,]*(?:\.\d+)?\s?%?\)?\s*){2,})", line)
+        if not m:
+            return None
+        label, values = m.group(1), [v.strip() for v in _VALUE.findall(m.group(2)) if v.strip()]
+    label = re.sub(r"\s*\(\d\)\s*$", "", label).strip(" :")
+    if len(re.findall(r"[A-Za-z]{2,}", label)) == 0 or _PERIOD.fullmatch(label):
+        return None
+    return label, values
+
+
+def _stack(periods: list[str], above: list[list[str]]) -> list[str]:
+    """Column headers with the header lines above them folded in: a line of as many cells
+    is merged cell by cell ("January 26," over "2025"), a line of fewer spans groups of
+    columns ("Three Months Ended | Nine Months Ended" over four dates).
+
+    >>> _stack(["2025", "2024", "2025", "2024"], [["Three Months Ended", "Twelve Months Ended"], ["Jan 26,", "Jan 28,"] * 2])
+    ['Three Months Ended Jan 26, 2025', 'Three Months Ended Jan 28, 2024', 'Twelve Months Ended Jan 26, 2025', 'Twelve Months Ended Jan 28, 2024']
+    """
+    out = list(periods)
+    for cells in reversed(above):
+        if len(cells) == len(out):
+            out = [f"{c} {p}" for c, p in zip(cells, out)]
+        elif cells and len(out) % len(cells) == 0:
+            width = len(out) // len(cells)
+            out = [f"{cells[i // width]} {p}" for i, p in enumerate(out)]
+    return out
+
+
+def table_facts(text: str) -> list[str]:
+    r"""Rows of the tables in ``text`` restated with their column headers, in order.
+
+    >>> for fact in table_facts("Net sales (in millions):\nYear Ended December 31,\n2023 | 2024\nNet Sales:\n"
+    ...                         "AWS | 90,757 | 107,556\nPercentage Growth:\nAWS | 13 | 19"):
+    ...     print(fact)
+    Net Sales AWS: 90,757 (2023); 107,556 (2024), in millions.
+    Percentage Growth AWS: 13% (2023); 19% (2024).
+    >>> table_facts("Year Ended\nJan 26, 2025 Jan 28, 2024 Change\nRevenue $ 130,497 $ 60,922 Up 114%")
+    ['Revenue: $ 130,497 (Jan 26, 2025); $ 60,922 (Jan 28, 2024).']
+    """
+    facts: list[str] = []
+    header: list[str] = []
+    above: list[list[str]] = []  # pipe header lines just above the period line
+    group, unit = "", ""
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        if m := _UNIT.search(line):
+            unit = f", in {m.group(1).lower()}"
+            continue
+        if periods := _periods(line):
+            header, group, above = _stack(periods, above[-2:]), "", []
+            continue
+        row = _row(line) if header else None
+        if row is None:
+            if header and len(line) < 60 and not re.search(r"\d", line) and not _CHANGE.fullmatch(line):
+                group = line.strip(" :")  # "Net Sales:", "AWS": the rows below belong to it
+                if re.search(r"percent|growth|margin|%", group, re.I):
+                    unit = ""  # a unit line above a money table does not cover its growth rates
+            elif not header or "|" in line:
+                above.append([c for c in _cells(line) if c])
+            continue
+        label, values = row
+        if len(values) < len(header):
+            continue
+        if re.search(r"percent|%", group, re.I):  # "Percentage Growth: AWS | 13 | 19" means 13% and 19%
+            values = [v if v.endswith("%") or not re.search(r"\d", v) else v + "%" for v in values]
+        pairs = "; ".join(f"{v} ({h})" for v, h in zip(values, header))
+        facts.append(f"{group + ' ' if group else ''}{label}: {pairs}{unit}.")
+        if len(facts) == MAX_FACTS:
+            break
+    return facts

@@ -1,0 +1,66 @@
+"""Key sentences on hand-made passages, with the real MiniLM embedder."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.config import Settings
+from rag.retrieve.fusion import idf_table
+from rag.retrieve.sentences import key_sentences
+from rag.cite import tokens
+from rag.types import Chunk, Hit
+
+PASSAGES = [
+    "Janus-Pro is trained and evaluated using HAI-LLM, a distributed training framework built on PyTorch. "
+    "Janus-Pro incorporates an optimized training strategy and expanded training data. "
+    "The whole training process took about 9/14 days on a cluster of 16/32 nodes, each equipped with 8 Nvidia A100 GPUs.",
+    "Table 2 | Detailed hyperparameters for training Janus-Pro. "
+    "We use sequence packing during training to improve training efficiency.",
+    "The pre-training dataset is created with a composition of 60% source code, 10% math corpus and 30% natural language. "
+    "Consequently, the model has been exposed to a total of 10.2T high-quality tokens during the pre-training phase. "
+    "We first collect 20k code-related instruction data and 30k math related data.",
+]
+
+
+@pytest.fixture(scope="module")
+def embed():
+    from rag.embed import get_embedder
+
+    return get_embedder(Settings()).embed
+
+
+def _hits():
+    chunks = [Chunk(f"c{i}", f"d{i}", text, 0, len(text), meta={"title": f"Doc {i}"}) for i, text in enumerate(PASSAGES)]
+    return [Hit(c, 1.0 - i / 10) for i, c in enumerate(chunks)], idf_table([set(tokens(p)) for p in PASSAGES])
+
+
+@pytest.mark.slow
+def test_each_part_of_a_two_part_question_gets_its_sentence(embed):
+    hits, idf = _hits()
+    top = [e.text for e in key_sentences("What was the data mix for the pre-training, and how many tokens did the "
+                                         "model see in total?", hits, idf, embed, n=2)]
+    assert any("60% source code" in t for t in top) and any("10.2T" in t for t in top)
+
+
+@pytest.mark.slow
+def test_a_duration_question_prefers_the_sentence_with_a_duration_over_a_caption(embed):
+    hits, idf = _hits()
+    top = key_sentences("What hardware was Janus-Pro trained on and how long did training take?", hits, idf, embed, n=2)
+    assert any("9/14 days" in e.text for e in top)
+    assert not any(e.text.startswith("Table 2") for e in top)
+
+
+TABLE = ("Net sales information is as follows (in millions):\n\nYear Ended December 31,\n2023 | 2024\nNet Sales:\n"
+         "North America | $352,828 | $387,497\nAWS | 90,757 | 107,556\nYear-over-year Percentage Growth:\nAWS | 13 | 19")
+
+
+@pytest.mark.slow
+def test_a_table_row_answers_with_its_column_header_and_passes_the_checker(embed):
+    from rag.cite import align
+
+    chunk = Chunk("t", "amazon-10k", TABLE, 0, len(TABLE), meta={"title": "Amazon 10-K"})
+    hits = [Hit(chunk, 1.0)] + _hits()[0]
+    idf = idf_table([set(tokens(TABLE))] + [set(tokens(p)) for p in PASSAGES])
+    top = key_sentences("What were AWS net sales in 2024?", hits, idf, embed, n=1)[0]
+    assert top.text == "Net Sales AWS: 90,757 (2023); 107,556 (2024), in millions."
+    assert [a.hit.chunk.id for a in align(top.text, hits)] == ["t"]  # every token of it is in the passage
