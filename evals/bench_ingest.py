@@ -64,13 +64,14 @@ def worker_ours(corpus: str, index: str) -> dict:
 
     settings = _settings(index, corpus)
     report = ingest([corpus], settings=settings, prune=True, progress=False)
-    emb = get_embedder(settings)
+    emb = get_embedder(settings, bulk=True)  # what ingest uses
     out = {k: v for k, v in report.to_dict(with_stages=True).items() if k not in ("failed", "skipped")}
     out["stages"] = {k: round(v, 3) for k, v in report.stages.items()}
     out["failed"] = [f"{Path(f.path).name}: {f.error}" for f in report.failed]
     out["skipped"] = list(report.skipped)
     out["chunks_per_s"] = round(report.chunks / report.seconds, 1) if report.seconds else None
-    out.update(model=emb.name, batch_size=emb.batch_size, bf16=emb.use_bf16, peak_rss_mb=peak_rss_mb())
+    out.update(model=emb.name, engine=emb.engine, batch_size=emb.batch_size, bf16=emb.use_bf16,
+               peak_rss_mb=peak_rss_mb())
     return out
 
 
@@ -85,11 +86,12 @@ def worker_reingest(corpus: str, index: str) -> dict:
 def worker_raw(corpus: str, index: str) -> dict:
     import torch
 
-    from rag.embed import get_embedder
+    from rag.embed import SentenceTransformerEmbedder
     from rag.store import open_store
 
     settings = _settings(index, corpus)
-    emb = get_embedder(settings)
+    # The torch engine whatever get_embedder picks: this floor is sentence-transformers' own encode.
+    emb = SentenceTransformerEmbedder(settings.embed_model, dtype=settings.embed_dtype, batch_size=settings.embed_batch)
     texts = [c.embedding_text() for c in open_store(settings).all_chunks()]
     t = time.perf_counter()
     model = emb.model

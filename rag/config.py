@@ -32,7 +32,8 @@ class Settings:
     chroma_url: str | None = None  # http://host:port of a `chroma run` server
     collection: str = "rag"
     embed_model: str | None = None  # a sentence-transformers folder; default: all-MiniLM-L6-v2
-    embed_dtype: str = "auto"  # auto | float32 | bfloat16
+    embed_dtype: str = "auto"  # auto | float32 | bfloat16 (torch engine only; onnxruntime runs fp32)
+    embed_engine: str = "auto"  # auto | onnx | torch: see rag.embed.get_embedder
     embed_batch: int = 16  # measured fastest here for MiniLM under bf16 (16: 7,900 wp/s; 64: 6,800)
     chunk_tokens: int = 230  # word pieces per chunk at most; the title line must fit too (256 max)
     max_file_mb: float = 64.0

@@ -99,7 +99,7 @@ class _Run:
         self.progress = progress
         self.failures = failures
         self.state = IngestState.load(settings.index_dir)
-        self.embedder = get_embedder(settings)
+        self.embedder = get_embedder(settings, bulk=True)
         self.stages = dict.fromkeys(("plan", "parse", "chunk", "embed", "write"), 0.0)
         self._store = None
 
@@ -123,9 +123,11 @@ class _Run:
         removed = self._prune(files, roots) if prune else 0
         t = time.perf_counter()
         bm25_dir = self.settings.index_dir / "bm25"
-        if self.state.bm25_dirty or not bm25_dir.exists():
-            from rag.retrieve import bm25
+        from rag.retrieve import bm25
 
+        # Also rebuilt when its stored token sets are missing (an index from before they
+        # were stored) or stale: the retriever would recompute them at every start.
+        if self.state.bm25_dirty or not bm25.is_current(bm25_dir):
             bm25.build(self.store.all_chunks(), bm25_dir)
             self.state.bm25_dirty = False
             self.state.save()

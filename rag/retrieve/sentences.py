@@ -26,8 +26,8 @@ from rag.retrieve.tables import table_facts
 from rag.types import Evidence, Hit
 
 QUANTITY = re.compile(r"\b(how (many|much|large|big|long|often|fast|high|low)|what (share|percentage|percent|fraction|"
-                      r"portion|amount|number|size|temperature|revenue|price|cost|rate|figure)|when|which year)\b", re.I)
-WEIGHTS = {"meaning": 1.0, "coverage": 1.0, "rank": 0.5, "answer_type": 0.3, "debris": 0.5}
+                      r"portion|amount|number|size|temperature|revenue|price|cost|rate|figure)|when|which year|split|breakdown)\b", re.I)
+WEIGHTS = {"meaning": 1.0, "coverage": 1.0, "rank": 0.5, "answer_type": 0.3, "debris": 1.0}
 MAX_CHARS = 600
 MAX_EMBEDDED = 24
 ANSWER_SENTENCES = 3  # key sentences an answer shows: two-part questions often need two; three still reads quickly
@@ -55,7 +55,7 @@ def score(meaning: float, coverage: float, rank: int, k: int, wants: re.Pattern 
     >>> round(score(0.6, 0.5, 0, 5, money, "Revenue grew in 2024."), 2)
     1.6
     >>> round(score(0.6, 0.5, 0, 5, money, "55.0 74.7 43.0 SDXL 63.2"), 2)
-    1.1
+    0.6
     """
     w = WEIGHTS
     value = w["meaning"] * meaning + w["coverage"] * coverage + w["rank"] * (1 - rank / max(1, k))
@@ -71,7 +71,7 @@ def score(meaning: float, coverage: float, rank: int, k: int, wants: re.Pattern 
 _NUM = r"\d[\d.,/]*"
 ANSWER_TYPES = [(re.compile(q, re.I), re.compile(a, re.I)) for q, a in [
     (r"\bhow long\b|\bduration\b", _NUM + r"\s*(?:-\s*)?(?:days?|hours?|weeks?|months?|years?|minutes?)\b"),
-    (r"\bhow often\b|\b(share|percentage|percent|fraction|portion|proportion|rate|margin|growth|grow|mix|composition)\b",
+    (r"\bhow often\b|\b(share|percentage|percent|fraction|portion|proportion|rate|margin|growth|grow|mix|composition|concentrat\w*)\b",
      _NUM + r"\s*(?:%|percent)"),
     (r"\bspeed ?up\b|\bhow (fast|much faster)\b", _NUM + r"\s*(?:x|×|times)\b|" + _NUM + r"\s*%"),
     (r"\b(cost|spend|spent|revenue|price|sales|budget|charge|income|expenditures?|paid|earn\w*|worth)\b",
