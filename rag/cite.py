@@ -88,6 +88,8 @@ def support(claim: str, passage: str) -> float:
     1.0
     >>> support("Revenue was $45.0 billion.", "revenue for the quarter was $44.1 billion, up 12%")
     0.0
+    >>> support("The answer is 12 percent.", "revenue for the quarter was $44.1 billion, up 12%")
+    0.0
     """
     return _support(tokens(claim), set(tokens(passage)))
 
@@ -99,8 +101,11 @@ def _support(claim_toks: list[str], have: set[str]) -> float:
         return 0.0
     words = [t for t in claim_toks if not _is_number(t)]
     numbers = [t for t in claim_toks if _is_number(t)]
+    found = sum(t in have for t in words)
+    if numbers and found < len(words) / 2:
+        return 0.0  # a figure the passage has, said of something it does not ("The answer is: 23.")
     weight = len(words) + 2 * len(numbers)  # figures carry the claim
-    return (sum(t in have for t in words) + 2 * len(numbers)) / weight
+    return (found + 2 * len(numbers)) / weight
 
 
 def best_quote(claim: str, passage: str) -> str:

@@ -85,6 +85,30 @@ def names_quarter(text: str, quarter: str, year: str) -> bool:
     return re.search(pattern, text, re.I) is not None
 
 
+# Everyday words for what filings name formally: "buy back" is always "repurchase" in a
+# 10-K, so neither BM25 nor the coverage rerank would see them as the same thing. They are
+# replaced, not appended: an appended synonym would count as one more word to cover.
+SYNONYMS = [(re.compile(p, re.I), formal) for p, formal in [
+    (r"\b(buy(ing)?[ -]?backs?|bought back|buys back)\b", "repurchase"),
+    (r"\bcapex\b", "capital expenditures"),
+    (r"\bprofits?\b", "net income"),
+    (r"\bheadcount\b", "employees"),
+]]
+
+
+def formal(query: str) -> str:
+    """The query in the filings' words.
+
+    >>> formal("Did Amazon buy back any stock? How much buyback authorization was left?")
+    'Did Amazon repurchase any stock? How much repurchase authorization was left?'
+    >>> formal("What is MLA?")
+    'What is MLA?'
+    """
+    for pattern, words in SYNONYMS:
+        query = pattern.sub(words, query)
+    return query
+
+
 def boost(meta: dict, hints: Hints) -> float:
     """A multiplier ≥ 1 for a chunk whose document matches the question's hints.
 

@@ -14,7 +14,7 @@ from rag.errors import ConfigError, EmptyIndexError
 from rag.cite import tokens
 from rag.retrieve.bm25 import BM25Index, token_set
 from rag.retrieve.fusion import covered_share, query_weights, ranks, rrf
-from rag.retrieve.hints import boost, parse_hints
+from rag.retrieve.hints import boost, formal, parse_hints
 from rag.retrieve.sentences import key_sentences
 from rag.types import Evidence, Chunk, Hit
 
@@ -113,10 +113,11 @@ class HybridRetriever:
 
     def key_sentences(self, query: str, hits: list[Hit], n: int = 4) -> list[Evidence]:
         """The sentences of ``hits`` most likely to answer ``query`` (``rag.retrieve.sentences``)."""
-        return key_sentences(query, hits, self.idf, self.embedder.embed, n)
+        return key_sentences(formal(query), hits, self.idf, self.embedder.embed, n)
 
     def retrieve(self, query: str, k: int, filters: dict[str, Any] | None = None) -> list[Hit]:
         filters = check_filters(filters)
+        query = formal(query)
         bm25 = self.bm25
         mask = None
         if filters:
