@@ -77,6 +77,19 @@ def format_sources(hits: Sequence[Hit], budget_chars: int) -> str:
     return "\n\n".join(parts)
 
 
+def short_title(title: str) -> str:
+    """A paper's name without its subtitle: the small model reads every prompt token
+    before its first answer token, and the subtitle tells it nothing.
+
+    >>> short_title("Janus-Pro: Unified Multimodal Understanding and Generation with Data and Model Scaling")
+    'Janus-Pro'
+    >>> short_title("NVIDIA Corporation Form 10-K for the fiscal year ended January 26, 2025 (fiscal 2025)")
+    'NVIDIA Corporation Form 10-K for the fiscal year ended January 26, 2025 (fiscal 2025)'
+    """
+    head, sep, _ = title.partition(": ")
+    return head if sep and len(head) >= 3 else title
+
+
 def format_evidence(hits: Sequence[Hit], evidence: Sequence[Evidence]) -> str:
     """Key sentences grouped under their passage's number and title, passages in rank order.
 
@@ -92,7 +105,7 @@ def format_evidence(hits: Sequence[Hit], evidence: Sequence[Evidence]) -> str:
         # In passage order, so a sentence reads with its neighbour as the source wrote them.
         mine = sorted((e for e in evidence if e.hit.chunk.id == hit.chunk.id), key=lambda e: hit.chunk.text.find(e.text[:40]))
         if mine:
-            blocks.append(f"[{number[hit.chunk.id]}] {hit.chunk.meta.get('title', hit.chunk.doc_id)}\n"
+            blocks.append(f"[{number[hit.chunk.id]}] {short_title(hit.chunk.meta.get('title', hit.chunk.doc_id))}\n"
                           + " ".join(e.text for e in mine))
     return "\n\n".join(blocks)
 

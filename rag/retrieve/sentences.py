@@ -78,7 +78,7 @@ ANSWER_TYPES = [(re.compile(q, re.I), re.compile(a, re.I)) for q, a in [
      r"\$\s?\d|" + _NUM + r"\s*(?:billion|million|trillion)\b|\bdollars\b"),
     (r"\bhow (big|large)\b|\bsize\b|\bhow many (tokens|parameters)\b",
      _NUM + r"\s*(?:[kmbt]|gb|tb|billion|million|trillion|tokens|parameters)\b"),
-    (r"\bhow (does|did|do) .{2,60}\b(do|perform|score)\b", _NUM),
+    (r"\bhow (does|did|do) .{2,60}\b(do|perform|score)\b", r"\d\.\d|\d\s*%"),  # scores, not counts
     (r"\bwhen\b|\bwhat (date|year|month|day)\b", r"\b(?:19|20)\d\d\b|\b(?:January|February|March|April|May|June|"
      r"July|August|September|October|November|December)\b"),
     (r"\b(hardware|gpus?|chips?|cluster|accelerators?)\b", r"\b(?:GPUs?|TPUs?|[AHB]\d{2,3}\b|nodes?\b|cluster)"),
@@ -105,6 +105,17 @@ _ANY_FIGURE = re.compile(r"\d")
 CAPTION = re.compile(r"^(?:Table|Figure|Fig\.)\s*\d+\s*[|:.]|^\d+(?:\.\d+)*\s+\d+(?:\.\d+)+\s")
 
 
+def plain(sentence: str) -> str:
+    """A README sentence without its markdown: link targets and emphasis marks are noise
+    to the scorer (a URL's words count as coverage) and to the reader of an answer.
+
+    >>> plain("We end up with **35.5M** pages, see [the paper](https://arxiv.org/abs/1).")
+    'We end up with 35.5M pages, see the paper.'
+    """
+    sentence = re.sub(r"!?\[([^\]]*)\]\([^)\s]*\)", r"\1", sentence)
+    return re.sub(r"(\*\*|__|`)", "", sentence)
+
+
 def distinct(ranked: Sequence[tuple[float, int, str]], n: int) -> list[tuple[float, int, str]]:
     """The best ``n``, skipping any that mostly repeats one already taken.
 
@@ -126,28 +137,42 @@ def distinct(ranked: Sequence[tuple[float, int, str]], n: int) -> list[tuple[flo
 
 
 def question_parts(query: str) -> list[str]:
-    """The sub-questions of a many-part question, split at "?" or at ", and <wh-word>".
+    """The sub-questions of a many-part question: split at "?", at ", and <wh-word>", and
+    at "<Name> and <Name>" (one sub-question per name).
 
     Each part gets its own best sentence, so "what was the mix, and how many tokens in
-    total?" is not answered twice about the mix and never about the total.
+    total?" is not answered twice about the mix and never about the total, and "on
+    GenEval and DPG-Bench" gets a score for each.
 
     >>> question_parts("What hardware was Janus-Pro trained on and how long did training take?")
     ['What hardware was Janus-Pro trained on', 'how long did training take?']
+    >>> question_parts("How does Janus-Pro do on the GenEval and DPG-Bench benchmarks?")
+    ['How does Janus-Pro do on the GenEval benchmarks?', 'How does Janus-Pro do on the DPG-Bench benchmarks?']
     >>> question_parts("What is MLA?")
     ['What is MLA?']
     """
     pieces = [p.strip(" ,;") for p in _PART.split(query.strip())]
+    pieces = [q for p in pieces for q in _per_name(p)]
     return [p for p in pieces if len(re.findall(r"[A-Za-z]{3,}", p)) >= 2] or [query.strip()]
 
 
 _PART = re.compile(r"(?<=\?)\s+|,?\s+and\s+(?=(?:how|what|which|why|where|when|who|whether)\b)", re.I)
+_NAME = r"[A-Z][\w.-]*[A-Za-z0-9](?:\s[A-Z][\w.-]*[A-Za-z0-9])*"
+_NAMES = re.compile(rf"(?<!^)\b({_NAME}) and (?:the )?({_NAME})\b")
+
+
+def _per_name(part: str) -> list[str]:
+    m = _NAMES.search(part)
+    if not m:
+        return [part]
+    return [part[:m.start()] + name + part[m.end():] for name in m.groups()]
 
 
 def key_sentences(query: str, hits: Sequence[Hit], idf: dict[str, float],
                   embed: Callable[[list[str]], np.ndarray], n: int = 4) -> list[Evidence]:
     """The ``n`` best distinct sentences of ``hits`` for ``query``, best first; with a
     many-part question the best sentence for each part comes first, in the parts' order."""
-    candidates = [(rank, s) for rank, hit in enumerate(hits) for s in split_sentences(hit.chunk.text)
+    candidates = [(rank, plain(s)) for rank, hit in enumerate(hits) for s in split_sentences(hit.chunk.text)
                   if 20 <= len(s) <= MAX_CHARS and len(re.findall(r"[A-Za-z]{2,}", s)) >= 4]
     # Table rows restated with their column headers: financial figures live there.
     facts = {f for hit in hits for f in table_facts(hit.chunk.text)}
