@@ -15,7 +15,7 @@ from rag.errors import QuestionError
 from rag.generate.base import REFUSAL, get_generator, split_reasoning
 from rag.retrieve.hints import fiscal_quarter, names_quarter
 from rag.retrieve.hybrid import HybridRetriever
-from rag.retrieve.sentences import ANSWER_SENTENCES, QUANTITY
+from rag.retrieve.sentences import QUANTITY, answer_size
 from rag.types import Answer, Evidence, Hit
 
 MAX_QUESTION_CHARS = 2000
@@ -54,7 +54,7 @@ class Assistant:
         query = condense(question, history)
         hits = self.retriever.retrieve(query, k, filters)
         timings["retrieve"] = time.perf_counter() - t
-        evidence = self.retriever.key_sentences(query, hits, ANSWER_SENTENCES) if hits else []
+        evidence = self.retriever.key_sentences(query, hits, answer_size(query)) if hits else []
         timings["evidence"] = time.perf_counter() - t - timings["retrieve"]
         reason = refusal_reason(query, hits, evidence, self.settings.refusal_threshold)
         if reason:
@@ -77,7 +77,7 @@ class Assistant:
         answer_text, reasoning = split_reasoning(full)
         aligned = align(answer_text, hits)
         if backend != "extractive":
-            aligned = add_evidence(aligned, evidence, ANSWER_SENTENCES)  # what a small model left out, verbatim
+            aligned = add_evidence(aligned, evidence, len(evidence))  # what a small model left out, verbatim
         text, citations, dropped = cite(aligned)
         timings["total"] = time.perf_counter() - t
         refused = not citations

@@ -9,19 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from rag.retrieve.sentences import ANSWER_SENTENCES
 from rag.types import Evidence, Hit
 
 
 class ExtractiveGenerator:
     name = "extractive"
     model = "extractive"
-    sentences = ANSWER_SENTENCES
 
     def __init__(self, settings=None):
         self.settings = settings
 
     def generate(self, question: str, hits: Sequence[Hit], history: Sequence[dict] = (),
                  evidence: Sequence[Evidence] = ()) -> Iterator[str]:
-        for i, e in enumerate(evidence[: self.sentences]):
+        # As many as the assistant picked (``rag.retrieve.sentences.answer_size``).
+        for i, e in enumerate(evidence):
             yield (" " if i else "") + e.text

@@ -30,7 +30,7 @@ QUANTITY = re.compile(r"\b(how (many|much|large|big|long|often|fast|high|low)|wh
 WEIGHTS = {"meaning": 1.0, "coverage": 1.0, "rank": 0.5, "answer_type": 0.3, "debris": 1.0}
 MAX_CHARS = 600
 MAX_EMBEDDED = 24
-ANSWER_SENTENCES = 3  # key sentences an answer shows: two-part questions often need two; three still reads quickly
+ANSWER_SENTENCES = 3  # key sentences an answer shows (one more for a many-part question): still quick to read
 SAME = 0.8  # token overlap above which two sentences say the same thing (filings repeat themselves)
 
 
@@ -68,7 +68,7 @@ def score(meaning: float, coverage: float, rank: int, k: int, wants: re.Pattern 
 
 # What kind of phrase answers a question (a duration, a share, money...). The first row
 # whose question pattern matches wins; a quantity question of no listed kind wants a figure.
-_NUM = r"\d[\d.,/]*"
+_NUM = r"(?<![\w.-])\d[\d.,/]*"  # a figure, not the digit of a name (V3, H800, GPT-4)
 ANSWER_TYPES = [(re.compile(q, re.I), re.compile(a, re.I)) for q, a in [
     (r"\bhow long\b|\bduration\b", _NUM + r"\s*(?:-\s*)?(?:days?|hours?|weeks?|months?|years?|minutes?)\b"),
     (r"\bhow often\b|\b(share|percentage|percent|fraction|portion|proportion|rate|margin|growth|grow|mix|composition|concentrat\w*)\b",
@@ -99,7 +99,7 @@ def answer_type(question: str) -> re.Pattern | None:
     return _ANY_FIGURE if QUANTITY.search(question) else None
 
 
-_ANY_FIGURE = re.compile(r"\d")
+_ANY_FIGURE = re.compile(_NUM)
 # Captions and table-of-contents lines name a topic without saying anything about it; a
 # sentence ending in ":" only introduces the list that holds the content.
 CAPTION = re.compile(r"^(?:Table|Figure|Fig\.)\s*\d+\s*[|:.]|^\d+(?:\.\d+)*\s+\d+(?:\.\d+)+\s")
@@ -168,6 +168,42 @@ def _per_name(part: str) -> list[str]:
     return [part[:m.start()] + name + part[m.end():] for name in m.groups()]
 
 
+def diverse(chosen: list[tuple[float, int, str]], ranked: list[tuple[float, int, str]],
+            vector_of: dict[str, np.ndarray], n: int) -> list[tuple[float, int, str]]:
+    """Fill ``chosen`` up to ``n`` from ``ranked`` by maximal marginal relevance: each next
+    sentence's score is lowered by ``REDUNDANCY`` × its cosine to the closest one already
+    chosen, so a second sentence restating the first ("a license is required for H20")
+    gives way to one that adds something ("USG will receive 15% of the revenue").
+
+    >>> v = {"a": np.array([1.0, 0.0]), "a2": np.array([0.99, 0.14]), "b": np.array([0.0, 1.0])}
+    >>> [t for _, _, t in diverse([], [(2.0, 0, "a"), (1.9, 0, "a2"), (1.8, 0, "b")], v, 2)]
+    ['a', 'b']
+    """
+    chosen = list(chosen)
+    pool = [item for item in ranked if item[2] not in {c[2] for c in chosen}]
+    while pool and len(chosen) < n:
+        def adjusted(item):
+            sims = [float(vector_of[item[2]] @ vector_of[c[2]]) for c in chosen if c[2] in vector_of]
+            return item[0] - REDUNDANCY * max(sims, default=0.0)
+        best = max(pool, key=adjusted)
+        chosen.append(best)
+        pool.remove(best)
+    return chosen
+
+
+REDUNDANCY = 0.2
+
+
+def answer_size(query: str) -> int:
+    """How many key sentences an answer shows: three, four when the question has several
+    parts (each part's own sentence comes first, and two still back the whole question).
+
+    >>> answer_size("What is MLA?"), answer_size("What is MLA, and what problem does it address?")
+    (3, 4)
+    """
+    return ANSWER_SENTENCES + (len(question_parts(query)) > 1)
+
+
 def key_sentences(query: str, hits: Sequence[Hit], idf: dict[str, float],
                   embed: Callable[[list[str]], np.ndarray], n: int = 4) -> list[Evidence]:
     """The ``n`` best distinct sentences of ``hits`` for ``query``, best first; with a
@@ -203,5 +239,6 @@ def key_sentences(query: str, hits: Sequence[Hit], idf: dict[str, float],
         return sorted(out, key=lambda t: -t[0])
 
     firsts = [distinct(ranked(col, part), 1) for col, part in enumerate(asked[1:], 1)]
-    chosen = distinct([f[0] for f in firsts if f] + ranked(0, query), n)
+    vector_of = {candidates[i][1]: v for i, v in zip(keep, vectors[len(asked):])}
+    chosen = diverse(distinct([f[0] for f in firsts if f], n), distinct(ranked(0, query), len(keep)), vector_of, n)
     return [Evidence(hits[rank], " ".join(s.split()), round(value, 4)) for value, rank, s in chosen]
