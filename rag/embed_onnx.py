@@ -28,6 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
+from rag.embed import in_length_order
+
 log = logging.getLogger(__name__)
 
 EXPORT_VERSION = 1  # bump when the exported graph changes: older cached files are then ignored
@@ -273,14 +275,7 @@ class OnnxEmbedder:
 
     def embed(self, texts: Sequence[str], on_batch: Callable[[int], None] | None = None) -> np.ndarray:
         """Unit-length float32 vectors, one row per text; ``on_batch(n)`` after each batch."""
-        out = np.empty((len(texts), self.dimension), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # less padding per batch
-        for lo in range(0, len(order), self.batch_size):
-            idx = order[lo:lo + self.batch_size]
-            out[idx] = self._encode([texts[i] for i in idx])
-            if on_batch:
-                on_batch(len(idx))
-        return out
+        return in_length_order(texts, self._encode, self.dimension, self.batch_size, on_batch)
 
     def embed_query(self, text: str) -> np.ndarray:
         return self._encode([text])[0]
