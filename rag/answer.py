@@ -54,9 +54,12 @@ class Assistant:
         query = condense(question, history)
         hits = self.retriever.retrieve(query, k, filters)
         timings["retrieve"] = time.perf_counter() - t
-        evidence = self.retriever.key_sentences(query, hits, answer_size(query)) if hits else []
+        # The passage checks first: an off-topic question is refused without paying for
+        # key sentences (~0.2 s of embedding).
+        reason = refusal_reason(query, hits, (), self.settings.refusal_threshold)
+        evidence = self.retriever.key_sentences(query, hits, answer_size(query)) if hits and not reason else []
         timings["evidence"] = time.perf_counter() - t - timings["retrieve"]
-        reason = refusal_reason(query, hits, evidence, self.settings.refusal_threshold)
+        reason = reason or refusal_reason(query, hits, evidence, self.settings.refusal_threshold)
         if reason:
             timings["total"] = time.perf_counter() - t
             yield Answer(question, REFUSAL, refused=True, hits=tuple(hits), backend=backend, query=query,

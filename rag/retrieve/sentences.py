@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 import numpy as np
 
@@ -116,6 +117,12 @@ def plain(sentence: str) -> str:
     return re.sub(r"(\*\*|__|`)", "", sentence)
 
 
+@lru_cache(maxsize=8192)
+def token_set(sentence: str) -> frozenset[str]:
+    """``tokens`` as a set, cached: scoring and de-duplication both need each sentence's."""
+    return frozenset(tokens(sentence))
+
+
 def distinct(ranked: Sequence[tuple[float, int, str]], n: int) -> list[tuple[float, int, str]]:
     """The best ``n``, skipping any that mostly repeats one already taken.
 
@@ -124,9 +131,9 @@ def distinct(ranked: Sequence[tuple[float, int, str]], n: int) -> list[tuple[flo
     [(3, 0, 'Sales to two customers were 11% and 13%.'), (1, 0, 'Revenue rose.')]
     """
     chosen: list[tuple[float, int, str]] = []
-    seen: list[set[str]] = []
+    seen: list[frozenset[str]] = []
     for item in ranked:
-        toks = set(tokens(item[2]))
+        toks = token_set(item[2])
         if any(len(toks & s) >= SAME * max(1, min(len(toks), len(s))) for s in seen):
             continue
         chosen.append(item)
@@ -216,7 +223,7 @@ def key_sentences(query: str, hits: Sequence[Hit], idf: dict[str, float],
     if not candidates:
         return []
     parts = question_parts(query)
-    have = [set(tokens(s)) for _, s in candidates]
+    have = [token_set(s) for _, s in candidates]
     whole = query_weights(set(tokens(query)), idf)
     lexical = [covered_share(whole, h) for h in have]
     # Embedding costs ~3 ms a sentence on 2 cores: only the lexically plausible ones are embedded.
