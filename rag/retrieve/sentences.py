@@ -145,7 +145,7 @@ def distinct(ranked: Sequence[tuple[float, int, str]], n: int) -> list[tuple[flo
 
 def question_parts(query: str) -> list[str]:
     """The sub-questions of a many-part question: split at "?", at ", and <wh-word>", and
-    at "<Name> and <Name>" (one sub-question per name).
+    at "<Name> and <Name>" or "<Name> than <Name>" (one sub-question per name).
 
     Each part gets its own best sentence, so "what was the mix, and how many tokens in
     total?" is not answered twice about the mix and never about the total, and "on
@@ -155,6 +155,8 @@ def question_parts(query: str) -> list[str]:
     ['What hardware was Janus-Pro trained on', 'how long did training take?']
     >>> question_parts("How does Janus-Pro do on the GenEval and DPG-Bench benchmarks?")
     ['How does Janus-Pro do on the GenEval benchmarks?', 'How does Janus-Pro do on the DPG-Bench benchmarks?']
+    >>> question_parts("How much bigger is DeepSeek-V3 than DeepSeek-V2?")
+    ['How much bigger is DeepSeek-V3?', 'How much bigger is DeepSeek-V2?']
     >>> question_parts("What is MLA?")
     ['What is MLA?']
     """
@@ -165,7 +167,7 @@ def question_parts(query: str) -> list[str]:
 
 _PART = re.compile(r"(?<=\?)\s+|,?\s+and\s+(?=(?:how|what|which|why|where|when|who|whether)\b)", re.I)
 _NAME = r"[A-Z][\w.-]*[A-Za-z0-9](?:\s[A-Z][\w.-]*[A-Za-z0-9])*"
-_NAMES = re.compile(rf"(?<!^)\b({_NAME}) and (?:the )?({_NAME})\b")
+_NAMES = re.compile(rf"(?<!^)\b({_NAME}) (?:and|than|versus|vs\.?|compared (?:with|to)) (?:the )?({_NAME})\b")
 
 
 def _per_name(part: str) -> list[str]:
