@@ -104,7 +104,7 @@ def refusal_reason(query: str, hits: Sequence[Hit], evidence: Sequence[Evidence]
     unknown = missing_entities(query, [f"{h.chunk.header()} {h.chunk.text}" for h in hits])
     if unknown:
         return f"No passage found for this question mentions {', '.join(unknown)}."
-    period = fiscal_quarter(query) if QUANTITY.search(query) else None
+    period = fiscal_quarter(query) if QUANTITY.search(query) or _FIGURE_WORDS.search(query) else None
     if evidence and period and not any(names_quarter(f"{e.hit.chunk.header()} {e.hit.chunk.text}", *period)
                                        for e in evidence):
         return f"No passage found for this question gives figures for Q{period[0]} of fiscal {period[1]}."
@@ -117,6 +117,9 @@ def refusal_reason(query: str, hits: Sequence[Hit], evidence: Sequence[Evidence]
     return ""
 
 
+# What a period's figure is about: "What was NVIDIA's revenue for Q3 fiscal 2026?" asks for
+# a figure without "how much".
+_FIGURE_WORDS = re.compile(r"\b(revenue|sales|income|earnings|margin|expenses?|cash|profit|eps|charge|spen[dt]\w*)\b", re.I)
 _ENTITY = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][\w-]*[A-Za-z0-9])")
 # Question words, and the vocabulary of the sources' own forms (a 10-K rarely writes "SEC").
 _COMMON = frozenset("""I What How When Where Which Who Why Does Did Do Is Are Was Were And But Or If The A An In On

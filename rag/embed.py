@@ -201,9 +201,21 @@ def _onnx_embedder(path: str, batch_size: int, engine: str):
         if reason:
             raise RagError(f"onnxruntime cannot run the embedding model {path}: {reason}.")
         target = embed_onnx.onnx_file(path)
+        failed = target.with_name("export-failed.txt")
         if not target.is_file():
-            embed_onnx.export(path, target)
-        return embed_onnx.OnnxEmbedder(path, target, name=_model_name(path), batch_size=batch_size)
+            if engine == "auto" and failed.is_file():
+                # Every new process would otherwise import torch and retry a ~5 s export.
+                raise RagError(f"an earlier export failed ({failed.read_text().strip()}); delete {failed} to retry")
+            try:
+                embed_onnx.export(path, target)
+            except Exception as exc:
+                with contextlib.suppress(OSError):
+                    failed.parent.mkdir(parents=True, exist_ok=True)
+                    failed.write_text(f"{type(exc).__name__}: {exc}\n")
+                raise
+        embedder = embed_onnx.OnnxEmbedder(path, target, name=_model_name(path), batch_size=batch_size)
+        embedder.session  # noqa: B018 - a file onnxruntime cannot load falls back here, not at the first query
+        return embedder
     except Exception as exc:
         if engine == "onnx":
             if isinstance(exc, RagError):

@@ -45,3 +45,9 @@ def test_a_figure_for_a_quarter_the_passages_do_not_cover_is_refused():
     reason = refusal_reason("What revenue did NVIDIA report for the third quarter of fiscal 2026?", hits, evidence, 0.3)
     assert "Q3 of fiscal 2026" in reason
     assert refusal_reason("What revenue did NVIDIA report for Q3 of fiscal 2025?", hits, evidence, 0.3) == ""
+
+
+def test_a_quarter_asked_without_how_much_is_checked_too():
+    hits = [Hit(Q3, 1.0, coverage=0.8)]
+    evidence = [Evidence(hits[0], Q3.text, 2.0)]
+    assert "Q3 of fiscal 2026" in refusal_reason("What was NVIDIA's revenue for Q3 fiscal 2026?", hits, evidence, 0.3)

@@ -167,6 +167,21 @@ def test_failed_export_falls_back_to_torch_or_raises(tmp_path, monkeypatch):
         get_embedder(Settings(embed_engine="onnx"))
 
 
+def test_a_failed_export_is_not_retried_by_every_process(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "empty-cache"))
+    calls = []
+
+    def broken(path, dest):
+        calls.append(dest)
+        raise RuntimeError("no exporter here")
+
+    monkeypatch.setattr(embed_onnx, "export", broken)
+    for _ in range(2):  # two "processes": the per-process cache is emptied in between
+        monkeypatch.setattr(rag.embed, "_CACHE", {})
+        assert get_embedder(Settings()).engine == "torch"
+    assert len(calls) == 1 and "no exporter here" in calls[0].with_name("export-failed.txt").read_text()
+
+
 @pytest.mark.slow
 def test_concurrent_queries_give_the_serial_vectors(fresh, settings):
     onnx = get_embedder(settings)

@@ -83,11 +83,14 @@ def short_title(title: str) -> str:
 
     >>> short_title("Janus-Pro: Unified Multimodal Understanding and Generation with Data and Model Scaling")
     'Janus-Pro'
+    >>> short_title("Day 6: One More Thing, DeepSeek-V3/R1 Inference System Overview")
+    'Day 6: One More Thing, DeepSeek-V3/R1 Inference System Overview'
     >>> short_title("NVIDIA Corporation Form 10-K for the fiscal year ended January 26, 2025 (fiscal 2025)")
     'NVIDIA Corporation Form 10-K for the fiscal year ended January 26, 2025 (fiscal 2025)'
     """
     head, sep, _ = title.partition(": ")
-    return head if sep and len(head) >= 3 else title
+    # Only a name ("Janus-Pro", "DeepSeek-V2"), not a generic head ("Day 6: One More Thing, ...").
+    return head if sep and re.search(r"\w-\w|[a-z][A-Z]", head) else title
 
 
 def format_evidence(hits: Sequence[Hit], evidence: Sequence[Evidence]) -> str:
@@ -122,26 +125,38 @@ def build_messages(question: str, hits: Sequence[Hit], history: Sequence[dict], 
     return messages
 
 
-_SENTENCE_DONE = re.compile(r"[.!?][\"')\]]*\s")
+# A sentence end: not "U.S." or "e.g." (a capital or lower-case letter before the dot), nor a
+# list marker ("1. ").
+_SENTENCE_DONE = re.compile(r"(?<=[.!?])(?<!\b[A-Za-z]\.)(?<!\b\d\.)[\"')\]]*\s")
 
 
 def first_sentences(stream: Iterator[str], n: int) -> Iterator[str]:
-    """Pass ``stream`` through until it has said ``n`` whole sentences, then stop it.
+    """Pass ``stream`` through until its answer (``<think>`` excluded) has said ``n`` whole
+    sentences, then stop it.
 
     The prompt asks for one to three sentences; a 135M model often goes on repeating
     itself until the token limit, which only costs time (the extra sentences are
     unsupported or repeats, and the checker drops them).
 
-    >>> "".join(first_sentences(iter(["It is 1.8 times faster. It is ", "open. It is open. It"]), 2))
-    'It is 1.8 times faster. It is open.'
+    >>> "".join(first_sentences(iter(["The U.S. rule: 1. It is 1.8 times faster. It is ", "open. It is open. It"]), 2))
+    'The U.S. rule: 1. It is 1.8 times faster. It is open.'
+    >>> "".join(first_sentences(iter(["<think>A. B. C.</think>", "It is. Done. More."]), 2))
+    '<think>A. B. C.</think>It is. Done.'
     """
     text = ""
     for piece in stream:
-        ends = list(_SENTENCE_DONE.finditer(text + piece))
+        whole = text + piece
+        closed = whole.rfind("</think>")
+        if "<think>" in whole and closed == -1:  # still reasoning: nothing answered yet
+            text = whole
+            yield piece
+            continue
+        start = closed + len("</think>") if closed != -1 else 0
+        ends = list(_SENTENCE_DONE.finditer(whole, start))
         if len(ends) >= n:
-            yield (text + piece)[len(text):ends[n - 1].end()].rstrip()
+            yield whole[len(text):ends[n - 1].end()].rstrip()
             return
-        text += piece
+        text = whole
         yield piece
 
 

@@ -93,7 +93,8 @@ def tokens_signature() -> str:
     stale (recomputed at load, rewritten by the next ``rag ingest``)."""
     probe = tokens(_PROBE)
     idf = idf_table([frozenset(probe), frozenset(probe[:3])])
-    blob = json.dumps([sorted(STOPWORDS), probe, sorted(idf.items())], ensure_ascii=False)
+    header = Chunk("p", "d", "text", 0, 4, page=1, section="S", meta={"title": "T"}).header()  # the sets hold it
+    blob = json.dumps([sorted(STOPWORDS), probe, sorted(idf.items()), header], ensure_ascii=False)
     return hashlib.sha1(blob.encode()).hexdigest()[:12]
 
 
@@ -101,7 +102,8 @@ def write_token_sets(chunks: Sequence[Chunk], folder: Path) -> None:
     """``tokens.json``: one space-joined token set per chunk, in chunks.jsonl order, and the
     idf table. Space-joined strings parse ~8x faster than lists (tokens never hold spaces)."""
     sets = [token_set(c) for c in chunks]
-    data = {"signature": tokens_signature(), "sets": [" ".join(sorted(t)) for t in sets], "idf": idf_table(sets)}
+    data = {"signature": tokens_signature(), "ids": _ids_digest([c.id for c in chunks]),
+            "sets": [" ".join(sorted(t)) for t in sets], "idf": idf_table(sets)}
     with open(folder / "tokens.json", "w", encoding="utf-8") as fh:
         json.dump(data, fh, ensure_ascii=False, separators=(",", ":"))
 
@@ -132,7 +134,11 @@ class TokenSets(Mapping):
         return len(self._raw)
 
 
-def _read_stored(folder: Path, n_chunks: int) -> dict | None:
+def _ids_digest(ids: Sequence[str]) -> str:
+    return hashlib.sha1("\n".join(ids).encode()).hexdigest()[:16]
+
+
+def _read_stored(folder: Path, ids: Sequence[str]) -> dict | None:
     try:
         with open(folder / "tokens.json", "rb") as fh:
             data = _loads(fh.read())
@@ -140,23 +146,26 @@ def _read_stored(folder: Path, n_chunks: int) -> dict | None:
         return None
     if not isinstance(data, dict) or data.get("signature") != tokens_signature():
         return None
-    return data if len(data.get("sets", ())) == n_chunks else None
+    # The same chunks in the same order: a reader racing an index swap could otherwise
+    # pair one index's chunks with the other's token sets.
+    return data if data.get("ids") == _ids_digest(ids) and len(data.get("sets", ())) == len(ids) else None
 
 
 def read_token_sets(folder: Path, chunks: Sequence[Chunk]) -> tuple[TokenSets, dict[str, float]] | None:
     """The stored token sets and idf table, or None when missing, stale or not aligned."""
-    data = _read_stored(folder, len(chunks))
-    return None if data is None else (TokenSets([c.id for c in chunks], data["sets"]), data["idf"])
+    ids = [c.id for c in chunks]
+    data = _read_stored(folder, ids)
+    return None if data is None else (TokenSets(ids, data["sets"]), data["idf"])
 
 
 def is_current(folder: Path) -> bool:
     """Whether ``folder`` holds an index whose stored token sets are usable (else ingest rebuilds it)."""
     try:
         with open(folder / "chunks.jsonl", "rb") as fh:
-            n_chunks = sum(1 for line in fh if line.strip())
-    except OSError:
+            ids = [_loads(line)["id"] for line in fh if line.strip()]
+    except (OSError, ValueError, KeyError):
         return False
-    return _read_stored(folder, n_chunks) is not None
+    return _read_stored(folder, ids) is not None
 
 
 class BM25Index:

@@ -51,8 +51,8 @@ def parse_hints(question: str) -> Hints:
     return Hints(companies, doc_types, years, quarter, dates)
 
 
-_FISCAL_QUARTER = re.compile(r"\b(?:q([1-4])|(first|second|third|fourth) quarter)(?: of)?(?: fiscal| fy)?(?: year)? ?'?((?:20)?\d\d)\b",
-                             re.I)
+_FISCAL_QUARTER = re.compile(r"\b(?:q([1-4])|(first|second|third|fourth)[ -]quarter)(?: of)?"
+                             r"(?:(?: fiscal| fy)(?: year)? ?'?(\d\d(?:\d\d)?)\b| (20\d\d)\b)", re.I)
 
 
 def fiscal_quarter(question: str) -> tuple[str, str] | None:
@@ -60,14 +60,14 @@ def fiscal_quarter(question: str) -> tuple[str, str] | None:
 
     >>> fiscal_quarter("Revenue for the third quarter of fiscal 2026?"), fiscal_quarter("Q1 FY26 charge")
     (('3', '2026'), ('1', '2026'))
-    >>> fiscal_quarter("What was revenue in the quarter ended April 27, 2025?") is None
-    True
+    >>> fiscal_quarter("What was revenue in the quarter ended April 27, 2025?"), fiscal_quarter("first quarter 10 stores")
+    (None, None)
     """
     m = _FISCAL_QUARTER.search(question)
     if not m:
         return None
-    year = m.group(3) if len(m.group(3)) == 4 else "20" + m.group(3)
-    return (m.group(1) or _QUARTER_WORDS[m.group(2).lower()]), year
+    year = m.group(3) or m.group(4)
+    return (m.group(1) or _QUARTER_WORDS[m.group(2).lower()]), (year if len(year) == 4 else "20" + year)
 
 
 def names_quarter(text: str, quarter: str, year: str) -> bool:
@@ -76,11 +76,13 @@ def names_quarter(text: str, quarter: str, year: str) -> bool:
 
     >>> names_quarter("revenue for the third quarter of fiscal years 2026 and 2025", "3", "2026")
     True
+    >>> names_quarter("NVIDIA Announces Financial Results for Fourth Quarter and Fiscal 2025", "4", "2025")
+    True
     >>> names_quarter("Form 10-Q (Q3 fiscal 2025): revenue for the third quarter of fiscal 2025", "3", "2026")
     False
     """
     ordinal = _ordinal(quarter)
-    pattern = (rf"\b(?:{ordinal} quarter|q{quarter})(?: of)?(?: fiscal| fy)?(?: years?)? ?"
+    pattern = (rf"\b(?:{ordinal}[ -]quarter|q{quarter})(?: and| of)?(?: fiscal| fy)?(?: years?)? ?"
                rf"(?:(?:20\d\d|\d\d)(?:,| and| or|\s)+)*(?:{year}|{year[2:]})\b")
     return re.search(pattern, text, re.I) is not None
 
@@ -91,7 +93,6 @@ def names_quarter(text: str, quarter: str, year: str) -> bool:
 SYNONYMS = [(re.compile(p, re.I), formal) for p, formal in [
     (r"\b(buy(ing)?[ -]?backs?|bought back|buys back)\b", "repurchase"),
     (r"\bcapex\b", "capital expenditures"),
-    (r"\bprofits?\b", "net income"),
     (r"\bheadcount\b", "employees"),
 ]]
 

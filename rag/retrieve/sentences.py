@@ -22,6 +22,7 @@ from functools import lru_cache
 import numpy as np
 
 from rag.cite import split_sentences, tokens
+from rag.ingestion.loaders import company_of
 from rag.retrieve.fusion import covered_share, query_weights
 from rag.retrieve.tables import table_facts
 from rag.types import Evidence, Hit
@@ -72,7 +73,8 @@ def score(meaning: float, coverage: float, rank: int, k: int, wants: re.Pattern 
 _NUM = r"(?<![\w.-])\d[\d.,/]*"  # a figure, not the digit of a name (V3, H800, GPT-4)
 ANSWER_TYPES = [(re.compile(q, re.I), re.compile(a, re.I)) for q, a in [
     (r"\bhow long\b|\bduration\b", _NUM + r"\s*(?:-\s*)?(?:days?|hours?|weeks?|months?|years?|minutes?)\b"),
-    (r"\bhow often\b|\b(share|percentage|percent|fraction|portion|proportion|rate|margin|growth|grow|mix|composition|concentrat\w*)\b",
+    (r"\bhow often\b", _NUM + r"\s*(?:%|percent)|\b(?:daily|weekly|monthly|quarterly|annually|yearly|every)\b"),
+    (r"\b(share|percentage|percent|fraction|portion|proportion|rate|margin|growth|grow|mix|composition|concentrat\w*)\b",
      _NUM + r"\s*(?:%|percent)"),
     (r"\bspeed ?up\b|\bhow (fast|much faster)\b", _NUM + r"\s*(?:x|×|times)\b|" + _NUM + r"\s*%"),
     (r"\b(cost|spend|spent|revenue|price|sales|budget|charge|income|expenditures?|paid|earn\w*|worth)\b",
@@ -157,6 +159,8 @@ def question_parts(query: str) -> list[str]:
     ['How does Janus-Pro do on the GenEval benchmarks?', 'How does Janus-Pro do on the DPG-Bench benchmarks?']
     >>> question_parts("How much bigger is DeepSeek-V3 than DeepSeek-V2?")
     ['How much bigger is DeepSeek-V3?', 'How much bigger is DeepSeek-V2?']
+    >>> question_parts("What were Research and Development expenses?")
+    ['What were Research and Development expenses?']
     >>> question_parts("What is MLA?")
     ['What is MLA?']
     """
@@ -172,7 +176,9 @@ _NAMES = re.compile(rf"(?<!^)\b({_NAME}) (?:and|than|versus|vs\.?|compared (?:wi
 
 def _per_name(part: str) -> list[str]:
     m = _NAMES.search(part)
-    if not m:
+    # Names of models, benchmarks or firms ("DeepSeek-V3", "GenEval", "NVIDIA"), not a
+    # line item in title case ("Research and Development").
+    if not m or not all(re.search(r"[0-9-]|[a-z][A-Z]|^[A-Z]{2,}", n) or company_of(n) for n in m.groups()):
         return [part]
     return [part[:m.start()] + name + part[m.end():] for name in m.groups()]
 
@@ -215,13 +221,15 @@ def answer_size(query: str) -> int:
 
 def key_sentences(query: str, hits: Sequence[Hit], idf: dict[str, float],
                   embed: Callable[[list[str]], np.ndarray], n: int = 4) -> list[Evidence]:
-    """The ``n`` best distinct sentences of ``hits`` for ``query``, best first; with a
-    many-part question the best sentence for each part comes first, in the parts' order."""
+    """``n`` distinct sentences of ``hits`` for ``query``: with a many-part question the best
+    sentence for each part first, in the parts' order; then the best for the whole question,
+    each next one picked by ``diverse`` (score less redundancy with those already chosen)."""
     candidates = [(rank, plain(s)) for rank, hit in enumerate(hits) for s in split_sentences(hit.chunk.text)
                   if 20 <= len(s) <= MAX_CHARS and len(re.findall(r"[A-Za-z]{2,}", s)) >= 4]
     # Table rows restated with their column headers: financial figures live there.
-    facts = {f for hit in hits for f in table_facts(hit.chunk.text)}
-    candidates += [(rank, f) for rank, hit in enumerate(hits) for f in table_facts(hit.chunk.text) if len(f) <= MAX_CHARS]
+    rows = [(rank, f) for rank, hit in enumerate(hits) for f in table_facts(hit.chunk.text) if len(f) <= MAX_CHARS]
+    facts = {f for _, f in rows}
+    candidates += rows
     if not candidates:
         return []
     parts = question_parts(query)

@@ -8,7 +8,7 @@ token of the restatement is in the passage, so the citation checker still verifi
 
 Handles the two layouts the loaders produce: HTML tables as ``cell | cell`` lines, and
 PDF tables as space-separated text ("Revenue $ 130,497 $ 60,922 Up 114%"). Rows whose
-value count matches no header are left alone rather than guessed.
+value count does not match their header's columns are left alone rather than guessed.
 """
 
 from __future__ import annotations
@@ -84,47 +84,83 @@ def _stack(periods: list[str], above: list[list[str]]) -> list[str]:
     return out
 
 
+def _width(line: str, periods: list[str]) -> int:
+    """How many values a row under this header line holds, or 0 when its periods are not
+    its leading columns (a row could then not be paired by position).
+
+    >>> _width("Jan 26, 2025 | Jan 28, 2024 | $ Change | % Change", ["Jan 26, 2025", "Jan 28, 2024"])
+    4
+    >>> _width("Jan 26, 2025 Jan 28, 2024 Change", ["Jan 26, 2025", "Jan 28, 2024"]), _width("Total | 2024", ["2024"])
+    (3, 0)
+    """
+    cells = [c for c in _cells(line) if c]
+    if not cells:
+        return len(periods) + len(re.findall(r"\bchange\b", line, re.I))
+    return len(cells) if all(p in c for p, c in zip(periods, cells)) else 0
+
+
+def _unit_for(unit: str, label: str, values: list[str]) -> str:
+    """The table's unit, unless the row is a ratio, a share or a per-share amount ("(in
+    millions, except per share data)" does not make $0.77 a per-share figure in millions)."""
+    if not unit or any(v.endswith("%") for v in values) or re.search(r"per share|margin|ratio|percent|%", label, re.I):
+        return ""
+    return unit
+
+
 def table_facts(text: str) -> list[str]:
     r"""Rows of the tables in ``text`` restated with their column headers, in order.
 
+    A row is restated only when its values fit its header's columns, and a header whose
+    period labels repeat (a level above it was lost) restates nothing.
+
     >>> for fact in table_facts("Net sales (in millions):\nYear Ended December 31,\n2023 | 2024\nNet Sales:\n"
-    ...                         "AWS | 90,757 | 107,556\nPercentage Growth:\nAWS | 13 | 19"):
+    ...                         "AWS | 90,757 | 107,556\nPercentage Growth:\nAWS | 13 | 19\nAWS | 1 | 2 | 3"):
     ...     print(fact)
     Net Sales AWS: 90,757 (2023); 107,556 (2024), in millions.
     Percentage Growth AWS: 13% (2023); 19% (2024).
-    >>> table_facts("Year Ended\nJan 26, 2025 Jan 28, 2024 Change\nRevenue $ 130,497 $ 60,922 Up 114%")
-    ['Revenue: $ 130,497 (Jan 26, 2025); $ 60,922 (Jan 28, 2024).']
+    >>> table_facts("Year Ended\nJan 26, 2025 Jan 28, 2024 Change\n($ in millions, except per share data)\n"
+    ...             "Revenue $ 130,497 $ 60,922 Up 114%\nNet income per share $ 2.94 $ 1.19 Up 147%")
+    ['Revenue: $ 130,497 (Jan 26, 2025); $ 60,922 (Jan 28, 2024), in millions.', 'Net income per share: $ 2.94 (Jan 26, 2025); $ 1.19 (Jan 28, 2024).']
     """
     facts: list[str] = []
     header: list[str] = []
+    width, rows = 0, 0
     above: list[list[str]] = []  # pipe header lines just above the period line
-    group, unit = "", ""
+    group, unit, pending = "", "", ""
     for line in text.splitlines():
         line = line.strip()
+        if m := _UNIT.search(line):
+            # A unit line names the unit of the table it heads: this one if no row has
+            # been read under its header yet, else the next.
+            found = f", in {m.group(1).lower()}"
+            unit, pending = (found, "") if header and not rows else (unit, found)
+            line = _UNIT.sub("", line).strip(" |:")
         if not line:
             continue
-        if m := _UNIT.search(line):
-            unit = f", in {m.group(1).lower()}"
-            continue
         if periods := _periods(line):
-            header, group, above = _stack(periods, above[-2:]), "", []
+            stacked = _stack(periods, above[-2:])
+            header = stacked if len(set(stacked)) == len(stacked) else []
+            width, rows, group, above = _width(line, periods), 0, "", []
+            unit, pending = pending, ""
             continue
         row = _row(line) if header else None
         if row is None:
-            if header and len(line) < 60 and not re.search(r"\d", line) and not _CHANGE.fullmatch(line):
-                group = line.strip(" :")  # "Net Sales:", "AWS": the rows below belong to it
-                if re.search(r"percent|growth|margin|%", group, re.I):
-                    unit = ""  # a unit line above a money table does not cover its growth rates
-            elif not header or "|" in line:
+            if "|" in line or not header:
                 above.append([c for c in _cells(line) if c])
+            elif len(line) < 60 and not re.search(r"\d", line) and not _CHANGE.fullmatch(line):
+                group = line.strip(" :")  # "Net Sales:", "AWS": the rows below belong to it
             continue
         label, values = row
-        if len(values) < len(header):
+        # A cell table must match its header exactly. PDF text has no cells: the change
+        # columns ("$ Change", "% Change") often sit on lines of their own, so up to two
+        # values past the periods are allowed there; the periods lead in these layouts.
+        if (len(values) != width) if "|" in line else not len(header) <= len(values) <= len(header) + 2:
             continue
+        rows, above = rows + 1, []
         if re.search(r"percent|%", group, re.I):  # "Percentage Growth: AWS | 13 | 19" means 13% and 19%
             values = [v if v.endswith("%") or not re.search(r"\d", v) else v + "%" for v in values]
         pairs = "; ".join(f"{v} ({h})" for v, h in zip(values, header))
-        facts.append(f"{group + ' ' if group else ''}{label}: {pairs}{unit}.")
+        facts.append(f"{group + ' ' if group else ''}{label}: {pairs}{_unit_for(unit, group + ' ' + label, values)}.")
         if len(facts) == MAX_FACTS:
             break
     return facts
