@@ -6,11 +6,14 @@ small local model reads (a 135M model copies figures from five sentences far bet
 from five pages, and reads them in a fifth of the time), and it backs up a model answer
 that left the figure out.
 
-Score = meaning (cosine with the question, the same MiniLM as retrieval) + lexical
-coverage (idf-weighted, so the question's rare words count most) + a prior for the
-better-ranked passages + a bonus for a figure when the question asks for a quantity,
-minus a penalty for debris: chart labels (mostly numbers), captions, table-of-contents
-lines and list introductions.
+Candidates are the passages' sentences and their table rows restated with their column
+headers (``rag.retrieve.tables``). Score = meaning (cosine with the question, the same
+MiniLM as retrieval) + lexical coverage (idf-weighted, so the question's rare words count
+most) + a prior for the better-ranked passages + a bonus when the sentence holds the kind
+of answer asked for (``answer_type``), minus a penalty for debris: chart labels (mostly
+numbers), captions, table-of-contents lines and list introductions. A many-part question
+gets each part's best sentence first (``question_parts``); the rest are picked by maximal
+marginal relevance (``diverse``).
 """
 
 from __future__ import annotations
