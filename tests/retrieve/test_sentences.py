@@ -64,3 +64,28 @@ def test_a_table_row_answers_with_its_column_header_and_passes_the_checker(embed
     top = key_sentences("What were AWS net sales in 2024?", hits, idf, embed, n=1)[0]
     assert top.text == "Net Sales AWS: 90,757 (2023); 107,556 (2024), in millions."
     assert [a.hit.chunk.id for a in align(top.text, hits)] == ["t"]  # every token of it is in the passage
+
+
+@pytest.mark.parametrize("question, answering, other", [
+    ("How often does NVIDIA pay a dividend?", "It pays a dividend quarterly.", "It pays a dividend."),
+    ("What share of revenue came from Gaming?", "Gaming was 9% of revenue.", "Gaming revenue rose."),
+    ("How much did Alphabet spend on TPUs?", "It spent $52.5 billion.", "It spent heavily on TPUs."),
+    ("How long is the warranty period?", "The warranty runs 3 years.", "The warranty covers GPUs."),
+    ("When was DeepSeek-V2 released?", "It was released in May 2024.", "It was released by DeepSeek."),
+    ("How many parameters does Janus-Pro-7B have?", "It has about 7 billion in total.", "It has the V3 tokenizer."),
+])
+def test_answer_types_on_phrasings_outside_the_dev_set(question, answering, other):
+    from rag.retrieve.sentences import answer_type
+
+    wants = answer_type(question)
+    assert wants.search(answering) and not wants.search(other)
+
+
+def test_question_parts_on_phrasings_outside_the_dev_set():
+    from rag.retrieve.sentences import question_parts
+
+    assert question_parts("Which licence covers DeepSeek-V3 and Janus-Pro?") == [
+        "Which licence covers DeepSeek-V3?", "Which licence covers Janus-Pro?"]
+    assert question_parts("What were Sales and Marketing expenses in 2024?") == [
+        "What were Sales and Marketing expenses in 2024?"]
+    assert question_parts("Who trained R1, and when was it released?") == ["Who trained R1", "when was it released?"]
