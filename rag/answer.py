@@ -56,10 +56,10 @@ class Assistant:
         timings["retrieve"] = time.perf_counter() - t
         # The passage checks first: an off-topic question is refused without paying for
         # key sentences (~0.2 s of embedding).
-        reason = refusal_reason(query, hits, (), self.settings.refusal_threshold)
+        reason = passage_refusal(query, hits, self.settings.refusal_threshold)
         evidence = self.retriever.key_sentences(query, hits, answer_size(query)) if hits and not reason else []
         timings["evidence"] = time.perf_counter() - t - timings["retrieve"]
-        reason = reason or refusal_reason(query, hits, evidence, self.settings.refusal_threshold)
+        reason = reason or evidence_refusal(query, evidence)
         if reason:
             timings["total"] = time.perf_counter() - t
             yield Answer(question, REFUSAL, refused=True, hits=tuple(hits), backend=backend, query=query,
@@ -99,16 +99,27 @@ def refusal_reason(query: str, hits: Sequence[Hit], evidence: Sequence[Evidence]
     asks for a figure and the passage of the best key sentence is not about what the
     question names (the V3 report's training cost is not R1's).
     """
+    return passage_refusal(query, hits, threshold) or evidence_refusal(query, evidence)
+
+
+def passage_refusal(query: str, hits: Sequence[Hit], threshold: float) -> str:
+    """The first two checks of ``refusal_reason``: they need the passages only."""
     if max((h.coverage for h in hits), default=0.0) < threshold:
         return "No passage in the sources covers this question."
     unknown = missing_entities(query, [f"{h.chunk.header()} {h.chunk.text}" for h in hits])
     if unknown:
         return f"No passage found for this question mentions {', '.join(unknown)}."
+    return ""
+
+
+def evidence_refusal(query: str, evidence: Sequence[Evidence]) -> str:
+    """The last two checks of ``refusal_reason``: they read the key sentences' passages."""
+    if not evidence:
+        return ""
     period = fiscal_quarter(query) if QUANTITY.search(query) or _FIGURE_WORDS.search(query) else None
-    if evidence and period and not any(names_quarter(f"{e.hit.chunk.header()} {e.hit.chunk.text}", *period)
-                                       for e in evidence):
+    if period and not any(names_quarter(f"{e.hit.chunk.header()} {e.hit.chunk.text}", *period) for e in evidence):
         return f"No passage found for this question gives figures for Q{period[0]} of fiscal {period[1]}."
-    if evidence and QUANTITY.search(query):
+    if QUANTITY.search(query):
         top = evidence[0].hit.chunk
         off = missing_entities(query, [f"{top.header()} {top.text}"])
         if off:

@@ -147,15 +147,11 @@ def first_sentences(stream: Iterator[str], n: int) -> Iterator[str]:
     for piece in stream:
         whole = text + piece
         closed = whole.rfind("</think>")
-        if "<think>" in whole and closed == -1:  # still reasoning: nothing answered yet
-            text = whole
-            yield piece
-            continue
-        start = closed + len("</think>") if closed != -1 else 0
-        ends = list(_SENTENCE_DONE.finditer(whole, start))
-        if len(ends) >= n:
-            yield whole[len(text):ends[n - 1].end()].rstrip()
-            return
+        if closed != -1 or "<think>" not in whole:  # else still reasoning: nothing answered yet
+            ends = list(_SENTENCE_DONE.finditer(whole, closed + len("</think>") if closed != -1 else 0))
+            if len(ends) >= n:
+                yield whole[len(text):ends[n - 1].end()].rstrip()
+                return
         text = whole
         yield piece
 

@@ -227,16 +227,15 @@ def key_sentences(query: str, hits: Sequence[Hit], idf: dict[str, float],
     """``n`` distinct sentences of ``hits`` for ``query``: with a many-part question the best
     sentence for each part first, in the parts' order; then the best for the whole question,
     each next one picked by ``diverse`` (score less redundancy with those already chosen)."""
-    candidates = [(rank, plain(s)) for rank, hit in enumerate(hits) for s in split_sentences(hit.chunk.text)
+    # (passage rank, text, is a restated table row): financial figures live in table rows.
+    candidates = [(rank, plain(s), False) for rank, hit in enumerate(hits) for s in split_sentences(hit.chunk.text)
                   if 20 <= len(s) <= MAX_CHARS and len(re.findall(r"[A-Za-z]{2,}", s)) >= 4]
-    # Table rows restated with their column headers: financial figures live there.
-    rows = [(rank, f) for rank, hit in enumerate(hits) for f in table_facts(hit.chunk.text) if len(f) <= MAX_CHARS]
-    facts = {f for _, f in rows}
-    candidates += rows
+    candidates += [(rank, f, True) for rank, hit in enumerate(hits) for f in table_facts(hit.chunk.text)
+                   if len(f) <= MAX_CHARS]
     if not candidates:
         return []
     parts = question_parts(query)
-    have = [token_set(s) for _, s in candidates]
+    have = [token_set(s) for _, s, _ in candidates]
     whole = query_weights(set(tokens(query)), idf)
     lexical = [covered_share(whole, h) for h in have]
     # Embedding costs ~3 ms a sentence on 2 cores: only the lexically plausible ones are embedded.
@@ -248,14 +247,15 @@ def key_sentences(query: str, hits: Sequence[Hit], idf: dict[str, float],
     def ranked(col: int, question: str) -> list[tuple[float, int, str]]:
         # A part is scored half on itself, half on the whole question: "how long did
         # training take?" alone has lost which model it is about.
-        weights, mix = query_weights(set(tokens(question)), idf), 0.5 if col else 0.0
+        mix = 0.5 if col else 0.0
+        weights = query_weights(set(tokens(question)), idf) if mix else whole
         wants = answer_type(question)
         out = []
         for j, i in enumerate(keep):
-            rank, text = candidates[i]
+            rank, text, table_row = candidates[i]
             m = mix * meaning[j, col] + (1 - mix) * meaning[j, 0]
-            cov = mix * covered_share(weights, have[i]) + (1 - mix) * lexical[i]
-            out.append((score(float(m), cov, rank, len(hits), wants, text, text in facts), rank, text))
+            cov = mix * covered_share(weights, have[i]) + (1 - mix) * lexical[i] if mix else lexical[i]
+            out.append((score(float(m), cov, rank, len(hits), wants, text, table_row), rank, text))
         return sorted(out, key=lambda t: -t[0])
 
     firsts = [distinct(ranked(col, part), 1) for col, part in enumerate(asked[1:], 1)]

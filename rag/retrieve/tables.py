@@ -17,7 +17,8 @@ import re
 
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
 _PERIOD = re.compile(rf"{_MONTH}\s+\d{{1,2}},?\s+(?:19|20)\d\d|\b(?:FY\s?)?(?:19|20)\d\d\b|\bFY\s?\d\d\b|\bQ[1-4]\s?FY\s?\d\d\b", re.I)
-_VALUE = re.compile(r"\(?\$?\s?\(?-?\d[\d,]*(?:\.\d+)?\s?%?\)?|—")
+_NUMBER = r"\(?\$?\s?\(?-?\d[\d,]*(?:\.\d+)?\s?%?\)?"  # "$ 130,497", "(44,477 )", "19%"
+_VALUE = re.compile(_NUMBER + "|—")
 _UNIT = re.compile(r"\((?:\$\s)?in (millions|billions|thousands)[^)]*\)", re.I)
 _CHANGE = re.compile(r"[$%]?\s*change|[$%]", re.I)  # headers of a change column, not a group of rows
 MAX_FACTS = 40  # per passage: enough for any table that fits a chunk
@@ -56,7 +57,7 @@ def _row(line: str) -> tuple[str, list[str]] | None:
         if not values or not all(_VALUE.fullmatch(v) for v in values):
             return None
     else:
-        m = re.match(r"([A-Za-z][^$\d(]*?)\s+((?:\(?\$?\s?\(?-?\d[\d,]*(?:\.\d+)?\s?%?\)?\s*){2,})", line)
+        m = re.match(rf"([A-Za-z][^$\d(]*?)\s+((?:{_NUMBER}\s*){{2,}})", line)
         if not m:
             return None
         label, values = m.group(1), [v.strip() for v in _VALUE.findall(m.group(2)) if v.strip()]
