@@ -80,8 +80,8 @@ def worker_parts(home: Path) -> dict:
     lap("retrieve + key sentences (warm)")
     from rag.generate.base import get_generator
 
-    get_generator("local", settings).llm  # noqa: B018
-    lap("GGUF load")
+    get_generator("local", settings).worker.ready()
+    lap("GGUF load (worker process)")
     parts["total"] = round(time.perf_counter() - t0, 3)
     return {"parts": parts, "engine": engine, "imported": [m for m in HEAVY if m in sys.modules]}
 

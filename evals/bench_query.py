@@ -76,7 +76,12 @@ def _row(item: dict, text: str, **figures) -> dict:
 
 
 def _llama_counters(llm, reset: bool = False) -> dict:
-    """llama.cpp's own split: prompt tokens evaluated (after prefix reuse) vs tokens generated."""
+    """llama.cpp's own split: prompt tokens evaluated (after prefix reuse) vs tokens generated.
+    ``llm`` is llama-index's ``LlamaCPP`` model (the starter) or our worker (its last request)."""
+    if hasattr(llm, "last_stats"):
+        if reset:
+            llm.last_stats = {}
+        return {} if reset else dict(llm.last_stats)
     import llama_cpp
 
     if reset:
@@ -118,7 +123,7 @@ def worker_ours(home: Path, items: list[dict], backend: str, t0: float) -> dict:
     settings = _settings(home)
     warm = _ours_one({"id": "warmup", "question": WARMUP, "must_include": []}, settings, backend, None)
     cold_s = time.time() - t0
-    llm = get_generator(backend, settings).llm if backend == "local" else None  # loaded by the warm-up
+    llm = get_generator(backend, settings).worker if backend == "local" else None  # loaded by the warm-up
     t = time.perf_counter()
     rows = [_ours_one(item, settings, backend, llm) for item in items]
     e2e_s = cold_s + time.perf_counter() - t

@@ -11,7 +11,7 @@ from typing import Any
 
 from rag.cite import add_evidence, align, cite, tokens
 from rag.config import Settings
-from rag.errors import QuestionError
+from rag.errors import QuestionError, RagError
 from rag.generate.base import REFUSAL, get_generator, split_reasoning
 from rag.retrieve.hints import fiscal_quarter, names_quarter
 from rag.retrieve.hybrid import HybridRetriever
@@ -50,6 +50,10 @@ class Assistant:
         backend = backend or self.settings.backend
         k = k or self.settings.top_k
         timings: dict[str, float] = {}
+        try:  # built first: the local backend's worker process then loads its model while retrieval runs
+            get_generator(backend, self.settings)
+        except RagError:
+            pass  # said below, if this question gets as far as the model (a refusal or an empty index comes first)
         t = time.perf_counter()
         query = condense(question, history)
         hits = self.retriever.retrieve(query, k, filters)

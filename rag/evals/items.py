@@ -1,4 +1,4 @@
-"""Golden-set items: the JSONL format of ``../shared/evals/dev.jsonl``, loaded and checked.
+"""Golden-set items: the JSONL format of golden sets (the dev set: ``../shared/evals/dev.jsonl``), loaded and checked.
 
 One object per line: ``id, kind, question, answer, must_include`` (groups of regex
 alternatives, every group must match), ``evidence`` (``[{file, quote}]``, file = the
@@ -8,6 +8,7 @@ document id, i.e. the file name without extension) and optional ``history``.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -86,6 +87,12 @@ def load_items(paths: Iterable[str | Path]) -> list[EvalItem]:
     return items
 
 
-def default_set() -> Path:
-    """The dev set beside the checkout (``../shared/evals/dev.jsonl``)."""
-    return Path(__file__).resolve().parents[3] / "shared" / "evals" / "dev.jsonl"
+def default_sets(settings) -> list[Path]:
+    """The sets ``rag eval`` scores when given none: ``RAG_EVAL_SET`` (paths joined by ``os.pathsep``).
+
+    Never a guess at a folder beside the checkout: an installed package has none.
+    """
+    if not settings.eval_set:
+        raise EvalSetError("No golden set given: pass --set FILE (repeatable), or set RAG_EVAL_SET. In a checkout "
+                           "beside shared/, the dev set is ../shared/evals/dev.jsonl.")
+    return [Path(p) for p in str(settings.eval_set).split(os.pathsep) if p]

@@ -144,16 +144,23 @@ def first_sentences(stream: Iterator[str], n: int) -> Iterator[str]:
     '<think>A. B. C.</think>It is. Done.'
     """
     text = ""
-    for piece in stream:
-        whole = text + piece
-        closed = whole.rfind("</think>")
-        if closed != -1 or "<think>" not in whole:  # else still reasoning: nothing answered yet
-            ends = list(_SENTENCE_DONE.finditer(whole, closed + len("</think>") if closed != -1 else 0))
-            if len(ends) >= n:
-                yield whole[len(text):ends[n - 1].end()].rstrip()
-                return
-        text = whole
-        yield piece
+    try:
+        for piece in stream:
+            whole = text + piece
+            closed = whole.rfind("</think>")
+            if closed != -1 or "<think>" not in whole:  # else still reasoning: nothing answered yet
+                ends = list(_SENTENCE_DONE.finditer(whole, closed + len("</think>") if closed != -1 else 0))
+                if len(ends) >= n:
+                    yield whole[len(text):ends[n - 1].end()].rstrip()
+                    return
+            text = whole
+            yield piece
+    finally:
+        # Stop the model now, not when the garbage collector gets to it: a local worker
+        # serves one request at a time.
+        close = getattr(stream, "close", None)
+        if close:
+            close()
 
 
 _THINK = re.compile(r"<think>(.*?)(?:</think>|$)", re.S)

@@ -63,7 +63,7 @@ def load(path: Path, doc_id: str, *, max_bytes: int, sha256: str) -> SourceDoc:
 
 def metadata(path: Path, found: dict, sha256: str) -> dict:
     """Manifest facts win; otherwise what the file itself says; otherwise what its name says."""
-    entry = corpus.entry_for(path.name) or {}
+    entry = corpus.entry_for(sha256) or {}
     meta = {
         "title": entry.get("title") or found.get("title") or path.stem.replace("-", " ").replace("_", " "),
         "publisher": entry.get("publisher") or found.get("publisher") or "",

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from rag.evals import evaluate
-from rag.evals.items import default_set
 from rag.evals.report import METRICS, table
 
 THRESHOLDS = Path(__file__).resolve().parents[2] / "evals" / "thresholds.toml"
@@ -22,12 +21,10 @@ def test_thresholds_name_real_metrics():
 
 @pytest.mark.slow
 @pytest.mark.timeout(3600)  # 45 answers take ~2 min on a quiet machine; llama.cpp crawls when the cores are shared
-def test_dev_set_meets_the_thresholds(corpus_index):
-    if not default_set().exists():
-        pytest.skip("../shared/evals/dev.jsonl is not present")
+def test_dev_set_meets_the_thresholds(corpus_index, dev_set):
     settings, _ = corpus_index
     floors = tomllib.loads(THRESHOLDS.read_text())
-    result = evaluate([default_set()], settings=settings, out=ARTIFACTS)  # the default backend
+    result = evaluate([dev_set], settings=settings, out=ARTIFACTS)  # the default backend
     print(table(result.summary))
     overall = result.summary["overall"]
     below = [f"{m} {overall[m]} < {v}" for m, v in floors["min"].items() if (overall[m] or 0.0) < v]

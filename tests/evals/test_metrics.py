@@ -121,10 +121,6 @@ def test_golden_set_errors_name_the_file_and_line(tmp_path):
         load_items([tmp_path / "missing.jsonl"])
 
 
-def test_dev_set_loads(tmp_path):
-    from rag.evals.items import default_set
-
-    if not default_set().exists():
-        pytest.skip("../shared/evals/dev.jsonl is not present")
-    items = load_items([default_set()])
+def test_dev_set_loads(dev_set):
+    items = load_items([dev_set])
     assert all(isinstance(i, EvalItem) for i in items) and {i.kind for i in items} >= {"factoid", "unanswerable"}

@@ -6,16 +6,25 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import time
 
 import pytest
+
+from rag.generate.llama_cpp import default_gguf
+from tests.crash import kill_when_busy
 
 pytestmark = pytest.mark.slow
 
 
-def rag_cli(settings, *args):
+def cli_env(settings, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
-    env.update(RAG_HOME=str(settings.home), HF_HUB_OFFLINE="1")
-    return subprocess.run([sys.executable, "-m", "rag.cli", *args], env=env, capture_output=True, text=True, timeout=600)
+    return {**env, "RAG_HOME": str(settings.home), "HF_HUB_OFFLINE": "1", **extra}
+
+
+def rag_cli(settings, *args, **env: str):
+    return subprocess.run([sys.executable, "-m", "rag.cli", *args], env=cli_env(settings, **env), capture_output=True,
+                          text=True, timeout=600)
 
 
 def test_ask_json_carries_the_whole_answer(facts_settings):
@@ -57,3 +66,50 @@ def test_ask_follow_up_from_history_file(facts_settings, tmp_path):
                   "--history", str(history))
     assert out.returncode == 0, out.stderr
     assert "300 kilograms" in json.loads(out.stdout)["text"]
+
+
+@pytest.mark.parametrize("content, says", [(b"not weights at all", "not a GGUF model"),
+                                           (None, "truncated or corrupt")])
+def test_ask_with_a_bad_model_file_is_one_message(facts_settings, tmp_path, content, says):
+    model = tmp_path / "model.gguf"
+    if content is None:  # the first 2 MB of the real model: a download cut short
+        with open(default_gguf(), "rb") as src:
+            content = src.read(2_000_000)
+    model.write_bytes(content)
+    out = rag_cli(facts_settings, "ask", "Who surveyed Lake Quenby?", "--backend", "local", RAG_LLM_PATH=str(model))
+    assert out.returncode == 1 and says in out.stderr and str(model) in out.stderr
+    assert "RAG_LLM_PATH" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_chat_session_survives_a_model_crash(facts_settings):
+    """`rag chat`: a SIGSEGV of the model worker mid-answer is one error line; the chat goes on."""
+    chat = subprocess.Popen([sys.executable, "-m", "rag.cli", "chat", "--backend", "local"], env=cli_env(facts_settings),
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out: list[str] = []
+    err: list[str] = []
+    readers = [threading.Thread(target=lambda s=s, a=a: a.extend(iter(lambda: s.read(1), "")), daemon=True)
+               for s, a in ((chat.stdout, out), (chat.stderr, err))]
+    for r in readers:
+        r.start()
+
+    def say(question: str, until, timeout: float = 600) -> None:
+        chat.stdin.write(question + "\n")
+        chat.stdin.flush()
+        deadline = time.monotonic() + timeout
+        while not until():
+            assert chat.poll() is None, "the chat process died: " + "".join(err)[-2000:]
+            assert time.monotonic() < deadline, "no answer: " + "".join(out)[-2000:] + "".join(err)[-2000:]
+            time.sleep(0.05)
+
+    try:
+        say("How many megawatts does the Zorblax reactor produce?", lambda: "".join(out).count("[1]") >= 2)
+        kill = kill_when_busy(chat.pid)
+        say("Who surveyed Lake Quenby?", lambda: "signal 11, SIGSEGV" in "".join(err))
+        assert kill.get("pid")
+        say("How many cargo drones does the Vantor fleet have?", lambda: "17 cargo drones" in "".join(out))
+        chat.stdin.close()
+        assert chat.wait(timeout=60) == 0
+    finally:
+        if chat.poll() is None:
+            chat.kill()
+    assert "Traceback" not in "".join(err)

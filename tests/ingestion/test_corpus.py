@@ -12,10 +12,9 @@ from rag import corpus
 from rag.evals.metrics import norm_tokens
 from rag.ingestion.loaders import load
 from rag.store import open_store
-from tests.conftest import REPO
+from tests.conftest import DEV_SET
 
 pytestmark = pytest.mark.slow
-DEV_SET = REPO.parent / "shared" / "evals" / "dev.jsonl"
 
 
 def squash(text: str) -> str:

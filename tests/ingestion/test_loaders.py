@@ -306,8 +306,13 @@ def test_is_supported_is_case_insensitive():
 # --- metadata ----------------------------------------------------------------------------
 
 
-def test_metadata_from_manifest_for_corpus_file_name():
-    meta = metadata(Path("nvidia-10k-fy2025.pdf"), {}, "x")
+def _sha(file_name: str) -> str:
+    return next(e["sha256"] for e in corpus.manifest() if e["file"] == file_name)
+
+
+def test_metadata_from_manifest_for_a_corpus_file():
+    sha = _sha("nvidia-10k-fy2025.pdf")
+    meta = metadata(Path("nvidia-10k-fy2025.pdf"), {}, sha)
     assert meta["publisher"] == "NVIDIA Corporation"
     assert meta["doc_type"] == "10-K"
     assert meta["company"] == "NVIDIA"
@@ -315,15 +320,23 @@ def test_metadata_from_manifest_for_corpus_file_name():
     assert meta["title"].startswith("NVIDIA Corporation Form 10-K")
     assert meta["url"].startswith("https://www.sec.gov/")
     assert meta["file"] == "nvidia-10k-fy2025.pdf"
-    assert meta["file_sha256"] == "x"
+    assert meta["file_sha256"] == sha
 
 
 def test_manifest_beats_what_the_file_says():
-    meta = metadata(Path("nvidia-10k-fy2025.pdf"), {"title": "Untitled", "publisher": "Someone",
-                                                    "doc_type": "sec-filing"}, "x")
+    meta = metadata(Path("renamed.pdf"), {"title": "Untitled", "publisher": "Someone", "doc_type": "sec-filing"},
+                    _sha("nvidia-10k-fy2025.pdf"))
     assert meta["title"].startswith("NVIDIA Corporation Form 10-K")
     assert meta["publisher"] == "NVIDIA Corporation"
     assert meta["doc_type"] == "10-K"
+
+
+def test_a_users_file_with_a_corpus_name_is_not_taken_for_it(tmp_path):
+    """The manifest is matched by content (sha256), not by file name."""
+    path = tmp_path / "nvidia-10k-fy2025.pdf"
+    path.write_bytes(b"%PDF-1.4 my own notes")
+    meta = metadata(path, {"title": "My notes"}, "0" * 64)
+    assert meta["title"] == "My notes" and meta["publisher"] == "" and meta["url"] == ""
 
 
 def test_every_manifest_file_gets_its_company():
@@ -332,7 +345,7 @@ def test_every_manifest_file_gets_its_company():
     entries = corpus.manifest()
     assert len(entries) >= 20
     for entry in entries:
-        meta = metadata(Path(entry["file"]), {}, "x")
+        meta = metadata(Path(entry["file"]), {}, entry["sha256"])
         want = prefixes[entry["file"].split("-")[0]]
         assert meta["company"] == want, entry["file"]
         assert meta["title"] == entry["title"]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import sys
 
 import pytest
 
@@ -15,9 +17,10 @@ from tests.servers import free_port, running_server
 
 @pytest.fixture
 def chroma_server(tmp_path):
-    exe = shutil.which("chroma")
+    # Beside this Python first: the project venv's scripts need not be on PATH (`make test` does not activate it).
+    exe = shutil.which("chroma", path=os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")]))
     if exe is None:
-        pytest.fail("the `chroma` command (from the chromadb package) is not on PATH")
+        pytest.fail("the `chroma` command (from the chromadb package) is not beside this Python or on PATH")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     args = [exe, "run", "--path", str(tmp_path / "chroma-data"), "--host", "127.0.0.1", "--port", str(port)]

@@ -27,6 +27,7 @@ class Served:
     url: str
     home: Path
     log: Path
+    pid: int = 0  # the `rag serve` process (its model worker is a child of it)
 
     @property
     def feedback(self) -> Path:
@@ -40,8 +41,8 @@ def serve(home: Path, log_dir: Path, **env: str) -> Iterator[Served]:
     clean.update(RAG_HOME=str(home), HF_HUB_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False", **env)
     url = f"http://127.0.0.1:{port}"
     log = log_dir / "serve.log"
-    with running_server([sys.executable, "-m", "rag.cli", "serve", "--port", str(port)], url, log, env=clean):
-        yield Served(url, home, log)
+    with running_server([sys.executable, "-m", "rag.cli", "serve", "--port", str(port)], url, log, env=clean) as proc:
+        yield Served(url, home, log, proc.pid)
 
 
 @pytest.fixture(scope="session")
