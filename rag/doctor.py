@@ -94,7 +94,7 @@ def build_info(python: str) -> dict:
         version, system_info = json.loads(out.stdout.strip().splitlines()[-1])
     except (OSError, ValueError, IndexError, subprocess.TimeoutExpired):
         return {"llama_cpp_python": None, "system_info": "", "features": []}
-    note = Path(python).resolve().parent.parent / BUILD_NOTE
+    note = Path(python).absolute().parent.parent / BUILD_NOTE  # the venv (resolving would leave it)
     return {"llama_cpp_python": version, "system_info": system_info.strip(), "features": build_features(system_info),
             "cmake_args": note.read_text().strip() if note.is_file() else "unknown (not built by `make install`)"}
 

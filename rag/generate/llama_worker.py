@@ -72,7 +72,10 @@ def main(argv: list[str]) -> int:
 
     def read_stdin() -> None:
         for line in sys.stdin:
-            message = json.loads(line)
+            try:
+                message = json.loads(line)
+            except ValueError:
+                continue  # not from the supervisor; nothing to answer
             if "cancel" in message:
                 cancelled.add(message["cancel"])
             else:

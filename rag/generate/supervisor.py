@@ -106,11 +106,14 @@ class ModelWorker:
             raise BackendUnavailableError(f"The local model {path} did not load within {self.load_timeout:g} s; "
                                           "the machine may be overloaded. Raise RAG_LLM_LOAD_TIMEOUT or use a smaller GGUF.") from None
         if message is _EOF:
-            how = describe_exit(self._wait())
-            hint = SIGILL_HINT if "SIGILL" in how else (
-                "The file may be truncated or corrupt: re-download it, or set RAG_LLM_PATH to another GGUF.")
-            if self._proc.returncode >= 0:
+            returncode = self._wait()
+            how = describe_exit(returncode)
+            if returncode >= 0:  # Python itself failed: its last words say why
                 hint = f"It said: {self.last_words() or '(nothing)'}. Check RAG_LLM_PYTHON and the llama-cpp-python install."
+            elif "SIGILL" in how:
+                hint = SIGILL_HINT
+            else:
+                hint = "The file may be truncated or corrupt: re-download it, or set RAG_LLM_PATH to another GGUF."
             raise ModelCrashError(f"The local model worker stopped ({how}) while loading {path}. {hint}")
         if "ready" in message:
             return message["ready"]
