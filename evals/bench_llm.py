@@ -45,12 +45,16 @@ def prompts(home: Path, dev: Path, n: int) -> list[list[dict]]:
 
 
 def run_build(python: str, messages: list[list[dict]], max_tokens: int) -> dict:
+    from rag.config import Settings
     from rag.errors import RagError
-    from rag.generate.llama_cpp import default_gguf
-    from rag.generate.supervisor import ModelWorker
+    from rag.generate.llama_cpp import LlamaCppGenerator
 
-    config = {"path": default_gguf(), "n_ctx": 4096, "n_threads": os.cpu_count() or 2, "chat_format": None}
-    worker = ModelWorker(config, python=python, load_timeout=600, idle_timeout=600)
+    # The generator ask() uses, with this build's Python: the same worker config and sampling.
+    try:
+        generator = LlamaCppGenerator(Settings(llm_python=python, llm_load_timeout=600, llm_timeout=600))
+    except RagError as exc:
+        return {"python": python, "error": str(exc)[:200]}
+    worker = generator.worker
     t = time.perf_counter()
     try:
         info = worker.ready()
@@ -58,8 +62,7 @@ def run_build(python: str, messages: list[list[dict]], max_tokens: int) -> dict:
         rows = []
         for m in [messages[0], *messages]:  # the first one again as a warm-up, not counted
             t, first, text = time.perf_counter(), None, ""
-            for piece in worker.stream({"messages": m, "max_tokens": max_tokens, "temperature": 0.1,
-                                        "repeat_penalty": 1.3}):
+            for piece in generator.chat(m, max_tokens=max_tokens):
                 first = first if first is not None else time.perf_counter() - t
                 text += piece
             rows.append({"first_s": first or 0.0, "total_s": time.perf_counter() - t, **worker.last_stats,

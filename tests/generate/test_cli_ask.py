@@ -11,7 +11,6 @@ import time
 
 import pytest
 
-from rag.generate.llama_cpp import default_gguf
 from tests.crash import kill_when_busy
 
 pytestmark = pytest.mark.slow
@@ -70,12 +69,9 @@ def test_ask_follow_up_from_history_file(facts_settings, tmp_path):
 
 @pytest.mark.parametrize("content, says", [(b"not weights at all", "not a GGUF model"),
                                            (None, "truncated or corrupt")])
-def test_ask_with_a_bad_model_file_is_one_message(facts_settings, tmp_path, content, says):
+def test_ask_with_a_bad_model_file_is_one_message(facts_settings, tmp_path, truncated_gguf, content, says):
     model = tmp_path / "model.gguf"
-    if content is None:  # the first 2 MB of the real model: a download cut short
-        with open(default_gguf(), "rb") as src:
-            content = src.read(2_000_000)
-    model.write_bytes(content)
+    model.write_bytes(content if content is not None else truncated_gguf.read_bytes())
     out = rag_cli(facts_settings, "ask", "Who surveyed Lake Quenby?", "--backend", "local", RAG_LLM_PATH=str(model))
     assert out.returncode == 1 and says in out.stderr and str(model) in out.stderr
     assert "RAG_LLM_PATH" in out.stderr and "Traceback" not in out.stderr

@@ -68,22 +68,15 @@ def test_a_crash_while_busy_is_seen_by_the_cpu_watcher_too(local):
     assert kill.get("pid")
 
 
-def _truncated(tmp_path) -> str:
-    path = tmp_path / "truncated.gguf"
-    with open(default_gguf(), "rb") as src:
-        path.write_bytes(src.read(2_000_000))
-    return str(path)
-
-
 @pytest.mark.parametrize("case, error, says", [
     ("missing", ModelMissingError, "not found"),
     ("folder", ModelMissingError, "is a folder"),
     ("not-gguf", ModelMissingError, "not a GGUF model"),
     ("truncated", ModelMissingError, "truncated or corrupt"),
 ])
-def test_bad_gguf_files_name_the_file_and_the_fix(facts_settings, tmp_path, case, error, says):
+def test_bad_gguf_files_name_the_file_and_the_fix(facts_settings, tmp_path, truncated_gguf, case, error, says):
     path = {"missing": str(tmp_path / "nope.gguf"), "folder": str(tmp_path),
-            "not-gguf": str(tmp_path / "model.gguf"), "truncated": _truncated(tmp_path)}[case]
+            "not-gguf": str(tmp_path / "model.gguf"), "truncated": str(truncated_gguf)}[case]
     (tmp_path / "model.gguf").write_text("this is a README, not weights\n")
     with pytest.raises(error) as info:
         ask(QUESTION, settings=facts_settings.replace(backend="local", llm_path=path))

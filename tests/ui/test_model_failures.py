@@ -29,7 +29,8 @@ def model_server(tmp_path_factory):
                      RAG_LLM_PYTHON=str(home / "python"))
 
 
-def test_model_failures_are_messages_and_a_crash_costs_one_answer(browser, model_server, gemma_base, tmp_path):
+def test_model_failures_are_messages_and_a_crash_costs_one_answer(browser, model_server, gemma_base, truncated_gguf,
+                                                                  tmp_path):
     model, python = model_server.home / "model.gguf", model_server.home / "python"
     context = browser.new_context(viewport={"width": 1280, "height": 860})
     turn = 1
@@ -70,8 +71,7 @@ def test_model_failures_are_messages_and_a_crash_costs_one_answer(browser, model
         assert "could not start" in answer("error") and "RAG_LLM_PYTHON" in bot_messages(page)[-1]
         python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
         python.chmod(0o755)
-        with open(default_gguf(), "rb") as src:
-            replace(data=src.read(2_000_000))
+        replace(target=truncated_gguf)
         assert "truncated or corrupt" in answer("error")
         replace(target=gemma_base)
         assert "no chat template" in answer("error") and "RAG_LLM_CHAT_FORMAT" in bot_messages(page)[-1]
