@@ -9,11 +9,13 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from rag.cite import add_evidence, align, cite, tokens
+from rag.cite import add_evidence, align, cite
+from rag.text import tokens
 from rag.config import Settings
 from rag.errors import QuestionError, RagError
 from rag.generate.base import REFUSAL, get_generator, split_reasoning
-from rag.retrieve.hints import fiscal_quarter, names_quarter
+from rag.question import parse, subjects
+from rag.retrieve.hints import Hints, fiscal_quarter, mentions, names_period, parse_hints
 from rag.retrieve.hybrid import HybridRetriever
 from rag.retrieve.sentences import QUANTITY, answer_size
 from rag.types import Answer, Evidence, Hit
@@ -55,15 +57,17 @@ class Assistant:
         except RagError:
             pass  # said below, if this question gets as far as the model (a refusal or an empty index comes first)
         t = time.perf_counter()
-        query = condense(question, history)
-        hits = self.retriever.retrieve(query, k, filters)
+        query = self.retriever.canonical(condense(question, history))
+        asked = parse(query)  # the subject apart from the role, instructions and definitions
+        hits = self.retriever.retrieve(asked.retrieval_query, k, filters)
         timings["retrieve"] = time.perf_counter() - t
         # The passage checks first: an off-topic question is refused without paying for
-        # key sentences (~0.2 s of embedding).
-        reason = passage_refusal(query, hits, self.settings.refusal_threshold)
-        evidence = self.retriever.key_sentences(query, hits, answer_size(query)) if hits and not reason else []
+        # key sentences (~0.2 s of embedding). They judge the core of the question.
+        coverage = max((c for s in subjects(asked) for c in self.retriever.coverage(s, hits)), default=0.0)
+        reason = passage_refusal(asked.core, hits, self.settings.refusal_threshold, coverage)
+        evidence = self.retriever.key_sentences(asked.core, hits, answer_size(asked.core)) if hits and not reason else []
         timings["evidence"] = time.perf_counter() - t - timings["retrieve"]
-        reason = reason or evidence_refusal(query, evidence)
+        reason = reason or evidence_refusal(asked.core, evidence, self.retriever.hints(asked.core))
         if reason:
             timings["total"] = time.perf_counter() - t
             yield Answer(question, REFUSAL, refused=True, hits=tuple(hits), backend=backend, query=query,
@@ -89,11 +93,13 @@ class Assistant:
         timings["total"] = time.perf_counter() - t
         refused = not citations
         reason = "Nothing in the retrieved passages supports an answer." if refused else ""
+        note = computation_note(asked) if not refused else ""
         yield Answer(question, REFUSAL if refused else text, citations, refused, tuple(hits), backend,
-                     getattr(generator, "model", backend), reasoning, timings, query, dropped, reason)
+                     getattr(generator, "model", backend), reasoning, timings, query, dropped, reason, note)
 
 
-def refusal_reason(query: str, hits: Sequence[Hit], evidence: Sequence[Evidence], threshold: float) -> str:
+def refusal_reason(query: str, hits: Sequence[Hit], evidence: Sequence[Evidence], threshold: float,
+                   hints: Hints | None = None) -> str:
     """Why the retrieved evidence cannot answer ``query`` ("" when it may).
 
     Four checks, cheapest first: no passage covers enough of the question (off-topic); a
@@ -103,12 +109,13 @@ def refusal_reason(query: str, hits: Sequence[Hit], evidence: Sequence[Evidence]
     asks for a figure and the passage of the best key sentence is not about what the
     question names (the V3 report's training cost is not R1's).
     """
-    return passage_refusal(query, hits, threshold) or evidence_refusal(query, evidence)
+    return passage_refusal(query, hits, threshold) or evidence_refusal(query, evidence, hints or parse_hints(query))
 
 
-def passage_refusal(query: str, hits: Sequence[Hit], threshold: float) -> str:
-    """The first two checks of ``refusal_reason``: they need the passages only."""
-    if max((h.coverage for h in hits), default=0.0) < threshold:
+def passage_refusal(query: str, hits: Sequence[Hit], threshold: float, coverage: float | None = None) -> str:
+    """The first two checks of ``refusal_reason``: they need the passages only. ``coverage``
+    is the best passage's share of ``query`` (default: what retrieval measured)."""
+    if (max((h.coverage for h in hits), default=0.0) if coverage is None else coverage) < threshold:
         return "No passage in the sources covers this question."
     unknown = missing_entities(query, [f"{h.chunk.header()} {h.chunk.text}" for h in hits])
     if unknown:
@@ -116,13 +123,22 @@ def passage_refusal(query: str, hits: Sequence[Hit], threshold: float) -> str:
     return ""
 
 
-def evidence_refusal(query: str, evidence: Sequence[Evidence]) -> str:
+def evidence_refusal(query: str, evidence: Sequence[Evidence], hints: Hints) -> str:
     """The last two checks of ``refusal_reason``: they read the key sentences' passages."""
     if not evidence:
         return ""
-    period = fiscal_quarter(query) if QUANTITY.search(query) or _FIGURE_WORDS.search(query) else None
-    if period and not any(names_quarter(f"{e.hit.chunk.header()} {e.hit.chunk.text}", *period) for e in evidence):
+    asks = bool(QUANTITY.search(query) or _FIGURE_WORDS.search(query))  # a figure
+    period = fiscal_quarter(query) if asks else None
+    if period and not any(_of_quarter(e.hit.chunk, *period) for e in evidence):
         return f"No passage found for this question gives figures for Q{period[0]} of fiscal {period[1]}."
+    if asks and hints.companies:
+        # Each company the question names must be the subject of some key sentence: from
+        # its own filing, or named in the sentence ("NVIDIA's revenue from Microsoft" is not
+        # answered by Microsoft's revenue).
+        bare = [c for c in hints.companies if not any(
+            e.hit.chunk.meta.get("company") == c or mentions(e.text, c) for e in evidence)]
+        if bare:
+            return f"No passage found for this question gives the figure for {', '.join(bare)}."
     if QUANTITY.search(query):
         top = evidence[0].hit.chunk
         off = missing_entities(query, [f"{top.header()} {top.text}"])
@@ -132,7 +148,7 @@ def evidence_refusal(query: str, evidence: Sequence[Evidence]) -> str:
     return ""
 
 
-# What a period's figure is about: "What was NVIDIA's revenue for Q3 fiscal 2026?" asks for
+# What a period's figure is about: "What were Acme's sales for Q3 fiscal 2027?" asks for
 # a figure without "how much".
 _FIGURE_WORDS = re.compile(r"\b(revenue|sales|income|earnings|margin|expenses?|cash|profit|eps|charge|spen[dt]\w*)\b", re.I)
 _ENTITY = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][\w-]*[A-Za-z0-9])")
@@ -141,20 +157,49 @@ _COMMON = frozenset("""I What How When Where Which Who Why Does Did Do Is Are Wa
 For Of To By With From At As It Its Their This That These Those Q1 Q2 Q3 Q4 U.S US USD GAAP SEC Form Inc""".split())
 
 
+def _of_quarter(chunk, quarter: str, year: str) -> bool:
+    """A passage from that quarter's own filing, or one that speaks of that quarter."""
+    meta = chunk.meta
+    if meta.get("fiscal_quarter") == quarter and year in (meta.get("fiscal_year"), meta.get("period_end", "")[:4]):
+        return True  # its own fiscal year, or the calendar year it ended in ("Q4 FY2023" for January 2023)
+    return names_period(f"{chunk.header()} {chunk.text}", quarter, year)
+
+
+# Periods and units are not names: "FY2019", "Q2", "FY2023Q1", "H1", "USD", "EBITDA".
+_NOT_NAME = re.compile(r"^(?:FY\w*|Q[1-4]\w*|H[12]|[1-4]Q\w*|\d\w*|[A-Z]{2,6})$")
+
+
 def missing_entities(question: str, texts: Sequence[str]) -> list[str]:
     """Names in the question (capitalized words past the first) that no passage mentions.
 
     Asking about a company or model the sources never name is the clearest case for
     "the sources don't say", however well the other words match.
 
-    >>> missing_entities("How much did Meta spend on capex?", ["Alphabet spent $52.5 billion on capex."])
-    ['Meta']
+    >>> missing_entities("How much did Zeta pay for its plants?", ["Acme paid $5 million for its plants."])
+    ['Zeta']
     >>> missing_entities("What did NVIDIA earn?", ["NVIDIA revenue was $130 billion."])
     []
     """
     words = {m.group(1) for m in _ENTITY.finditer(question.strip())} - _COMMON
+    words = {w for w in words if not _NOT_NAME.match(w)}
     have = set(tokens(" ".join(texts)))
     return sorted(w for w in words if not all(t in have for t in tokens(w)))
+
+
+def computation_note(asked) -> str:
+    """What a ratio, margin or average question leaves to do: filings state line items, not
+    the analyst's metric, so the answer cites the inputs and says the value is computed.
+
+    >>> from rag.question import parse
+    >>> computation_note(parse("What is Acme's ROA? ROA is defined as: net income / average total assets."))
+    'If the value is not stated above, compute it from the cited line items: net income / average total assets.'
+    >>> computation_note(parse("What is MLA?"))
+    ''
+    """
+    if not asked.computed:
+        return ""
+    how = "; ".join(asked.definitions) or "the figures the question combines"
+    return f"If the value is not stated above, compute it from the cited line items: {how}."
 
 
 def _visible(text: str) -> str:

@@ -134,6 +134,8 @@ def _print_answer(answer) -> None:
                 click.echo(f"  - {c.meta.get('title', c.doc_id)}, p. {c.page or '-'}: {c.text[:160]}…")
         return
     click.echo(answer.text)
+    if answer.note:
+        click.echo(f"\n{answer.note}")
     click.echo()
     for c in answer.citations:
         page = f", p. {c.page}" if c.page else ""
@@ -250,7 +252,7 @@ def doctor(ctx: click.Context, as_json: bool) -> None:
 
 def _register_eval_commands() -> None:
     # The evaluator's commands live with the eval package; importing them loads only click.
-    from rag.evals.cli import draft_command, eval_command
+    from rag.quality.cli import draft_command, eval_command
 
     main.add_command(eval_command)
     main.add_command(draft_command)

@@ -17,46 +17,11 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from functools import cached_property
-from typing import Protocol
 
 import numpy as np
 
+from rag.embed_base import MAX_WORD_PIECES, Embedder, in_length_order  # noqa: F401 - re-exported
 from rag.errors import MissingExtraError, RagError
-
-MAX_WORD_PIECES = 256  # all-MiniLM-L6-v2 reads at most this many word pieces per text
-
-
-class Embedder(Protocol):
-    """What ingestion and retrieval need from an embedding model."""
-
-    name: str
-
-    def embed(self, texts: Sequence[str], on_batch: Callable[[int], None] | None = None) -> np.ndarray: ...
-
-    def embed_query(self, text: str) -> np.ndarray: ...
-
-    def token_spans(self, text: str) -> list[tuple[int, int]]: ...
-
-    @property
-    def dimension(self) -> int: ...
-
-
-def in_length_order(texts: Sequence[str], encode: Callable[[list[str]], np.ndarray], dimension: int, step: int,
-                    on_batch: Callable[[int], None] | None = None) -> np.ndarray:
-    """``encode`` over ``texts`` in batches of similar length (less padding per batch), the
-    rows put back in the input order; ``on_batch(n)`` after each batch.
-
-    >>> in_length_order(["ccc", "a", "bb"], lambda b: np.array([[len(t)] for t in b], dtype=np.float32), 1, 2).ravel()
-    array([3., 1., 2.], dtype=float32)
-    """
-    out = np.empty((len(texts), dimension), dtype=np.float32)
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    for lo in range(0, len(order), step):
-        idx = order[lo:lo + step]
-        out[idx] = encode([texts[i] for i in idx])
-        if on_batch:
-            on_batch(len(idx))
-    return out
 
 
 def default_model_path() -> str:

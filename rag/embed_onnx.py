@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.embed import in_length_order
+from rag.embed_base import in_length_order
 
 log = logging.getLogger(__name__)
 

@@ -141,6 +141,7 @@ class Answer:
     query: str = ""  # the standalone query retrieval used (a follow-up rewritten with its history)
     unsupported: tuple[str, ...] = ()  # generated sentences no passage supports: removed from ``text``
     reason: str = ""  # why a refusal refused, in words for the user
+    note: str = ""  # what the answer leaves to the reader: a value to compute from the cited line items
 
     def to_dict(self) -> dict[str, Any]:
         """Everything, hits included, as JSON-ready data (the CLI's ``--json``)."""

@@ -9,6 +9,7 @@ from collections.abc import Iterator, Sequence
 from typing import Protocol
 
 from rag.errors import ConfigError, MissingExtraError
+from rag.text import SENTENCE_DONE
 from rag.types import Evidence, Hit
 
 REFUSAL = "I can't find this in the sources."
@@ -125,11 +126,6 @@ def build_messages(question: str, hits: Sequence[Hit], history: Sequence[dict], 
     return messages
 
 
-# A sentence end: not "U.S." or "e.g." (a capital or lower-case letter before the dot), nor a
-# list marker ("1. ").
-_SENTENCE_DONE = re.compile(r"(?<=[.!?])(?<!\b[A-Za-z]\.)(?<!\b\d\.)[\"')\]]*\s")
-
-
 def first_sentences(stream: Iterator[str], n: int) -> Iterator[str]:
     """Pass ``stream`` through until its answer (``<think>`` excluded) has said ``n`` whole
     sentences, then stop it.
@@ -149,7 +145,7 @@ def first_sentences(stream: Iterator[str], n: int) -> Iterator[str]:
             whole = text + piece
             closed = whole.rfind("</think>")
             if closed != -1 or "<think>" not in whole:  # else still reasoning: nothing answered yet
-                ends = list(_SENTENCE_DONE.finditer(whole, closed + len("</think>") if closed != -1 else 0))
+                ends = list(SENTENCE_DONE.finditer(whole, closed + len("</think>") if closed != -1 else 0))
                 if len(ends) >= n:
                     yield whole[len(text):ends[n - 1].end()].rstrip()
                     return

@@ -21,6 +21,8 @@ class ExtractiveGenerator:
 
     def generate(self, question: str, hits: Sequence[Hit], history: Sequence[dict] = (),
                  evidence: Sequence[Evidence] = ()) -> Iterator[str]:
-        # As many as the assistant picked (``rag.retrieve.sentences.answer_size``).
+        # As many as the assistant picked (``rag.retrieve.sentences.answer_size``), one per
+        # paragraph: a sentence cut at a page end has no full stop, and run into the next
+        # one it would read to the citation checker as one claim spanning two passages.
         for i, e in enumerate(evidence):
-            yield (" " if i else "") + e.text
+            yield ("\n\n" if i else "") + e.text

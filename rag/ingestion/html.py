@@ -82,6 +82,7 @@ def load_html(path: Path, data: bytes) -> tuple[str, list[Page], list[Section], 
     except (lxml.etree.ParserError, ValueError) as exc:
         raise LoaderError(f"HTML could not be parsed: {exc}") from None
     title = (root.findtext(".//title") or "").strip()
+    facts = _dei_facts(root) if is_sec else {}
     body = root.find("body") if root.find("body") is not None else root
     out = _Builder()
     _walk(body, out, drop_chrome=not is_sec)
@@ -94,7 +95,28 @@ def load_html(path: Path, data: bytes) -> tuple[str, list[Page], list[Section], 
     meta = {"title": title} if title else {}
     if is_sec:
         meta["doc_type"] = "sec-filing"
+        meta["facts"] = facts
     return text, pages, sections, meta
+
+
+_DEI = ("EntityRegistrantName", "DocumentType", "DocumentPeriodEndDate", "DocumentFiscalYearFocus",
+        "DocumentFiscalPeriodFocus", "CurrentFiscalYearEndDate")
+
+
+def _dei_facts(root) -> dict[str, str]:
+    """The filing's ``dei:`` cover facts (registrant, form, period), first value of each.
+
+    Read before the walk, which skips the hidden ``ix:header`` that holds some of them.
+    """
+    facts: dict[str, str] = {}
+    for el in root.iter():
+        if isinstance(el.tag, str) and el.tag.lower().endswith("nonnumeric"):
+            name = (el.get("name") or "").split(":")[-1]
+            if name in _DEI and name not in facts:
+                value = " ".join(el.text_content().split())
+                if value:
+                    facts[name] = value
+    return facts
 
 
 def _walk(root, out: _Builder, *, drop_chrome: bool) -> None:

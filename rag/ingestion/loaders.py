@@ -9,6 +9,7 @@ from pathlib import Path
 
 from rag import corpus
 from rag.errors import LoaderError
+from rag.ingestion.describe import describe
 from rag.ingestion.html import load_html
 from rag.ingestion.pdf import load_pdf
 from rag.ingestion.text import load_markdown, load_text
@@ -27,10 +28,6 @@ LOADERS: dict[str, Loader] = {
     ".text": load_text,
 }
 SUPPORTED = tuple(sorted(LOADERS))
-
-_COMPANIES = {"nvidia": "NVIDIA", "microsoft": "Microsoft", "alphabet": "Alphabet", "google": "Alphabet",
-              "amazon": "Amazon", "deepseek": "DeepSeek", "janus": "DeepSeek"}
-
 
 def is_supported(path: Path) -> bool:
     return path.suffix.lower() in LOADERS
@@ -58,38 +55,49 @@ def load(path: Path, doc_id: str, *, max_bytes: int, sha256: str) -> SourceDoc:
     except Exception as exc:  # a parser bug or limit on one file must not sink the run
         raise LoaderError(f"parser failed ({type(exc).__name__}: {exc})") from None
     return SourceDoc(doc_id=doc_id, path=str(path), text=text, pages=tuple(pages), sections=tuple(sections),
-                     meta=metadata(path, found, sha256))
+                     meta=metadata(path, text, found, sha256))
 
 
-def metadata(path: Path, found: dict, sha256: str) -> dict:
-    """Manifest facts win; otherwise what the file itself says; otherwise what its name says."""
+def metadata(path: Path, text: str, found: dict, sha256: str) -> dict:
+    """A document's fields: the manifest's where it has them, else what the document says
+    about itself (``describe``: a filing's registrant, form and fiscal period; a paper's
+    title, authors and date), else what its parser or file name says.
+
+    A filing's own title is composed from its fields; a PDF's info title ("nvda-20250126",
+    "Microsoft Word - 10K.docx") is used only for other documents, and only when it reads
+    as a title.
+    """
     entry = corpus.entry_for(sha256) or {}
+    said = describe(text, found.get("facts"))
+    filing = bool(said.get("form"))
+    parsed = found.get("title") if _real_title(found.get("title", "")) else ""
     meta = {
-        "title": entry.get("title") or found.get("title") or path.stem.replace("-", " ").replace("_", " "),
-        "publisher": entry.get("publisher") or found.get("publisher") or "",
-        "doc_type": entry.get("doc_type") or found.get("doc_type") or path.suffix.lower().lstrip("."),
-        "date": entry.get("date") or _mtime_date(path),
-        "url": entry.get("source_url") or "",
+        "title": said.get("title") if filing else (parsed or said.get("title")),
+        "publisher": said.get("registrant") or found.get("publisher") or said.get("authors") or "",
+        "doc_type": said.get("form") or found.get("doc_type") or path.suffix.lower().lstrip("."),
+        "date": said.get("date") or said.get("period_end") or "",
         "file": path.name,
     }
-    meta["company"] = company_of(f"{meta['publisher']} {meta['title']} {path.stem}")
+    meta.update({k: said[k] for k in DESCRIBED if said.get(k)})
+    meta.update({k: entry[k] for k in ("title", "publisher", "doc_type", "date", *DESCRIBED) if entry.get(k)})
+    meta["url"] = entry.get("source_url") or ""
+    meta["title"] = meta["title"] or path.stem.replace("-", " ").replace("_", " ")
+    meta["date"] = meta["date"] or _mtime_date(path)  # last: a manifest entry needs no file on disk
     meta["file_sha256"] = sha256
     return meta
 
 
-def company_of(text: str) -> str:
-    """The company a document is about, for filters and boosts.
+# The fields a document states about itself, stored on every chunk (filters, hints, citations).
+DESCRIBED = ("company", "registrant", "ticker", "form", "fiscal_year", "fiscal_quarter", "period_end", "authors")
 
-    >>> company_of("NVIDIA Corporation Form 10-K")
-    'NVIDIA'
-    >>> company_of("Some memo")
-    ''
+
+def _real_title(title: str) -> bool:
+    """Whether a parser's title reads as one: words, not a file name.
+
+    >>> _real_title("Attention Is All You Need"), _real_title("nvda-20250126"), _real_title("Microsoft Word - a.docx")
+    (True, False, False)
     """
-    lowered = text.lower()
-    for needle, name in _COMPANIES.items():
-        if re.search(rf"\b{needle}", lowered):
-            return name
-    return ""
+    return len(title.split()) >= 2 and not re.search(r"\.(docx?|pdf|htm|indd|tex)\b|^microsoft word\b", title, re.I)
 
 
 def _mtime_date(path: Path) -> str:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.cite import STOPWORDS, tokens
+from rag.text import STOPWORDS, tokens
 from rag.retrieve.fusion import idf_table
 from rag.types import Chunk
 

@@ -6,7 +6,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence, Set
 
-from rag.cite import tokens
+from rag.text import tokens
 
 
 def rrf(rankings: dict[str, Sequence[str]], k: int = 60, weights: dict[str, float] | None = None) -> dict[str, float]:

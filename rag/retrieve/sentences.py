@@ -24,14 +24,13 @@ from functools import lru_cache
 
 import numpy as np
 
-from rag.cite import split_sentences, tokens
-from rag.ingestion.loaders import company_of
+from rag.text import split_sentences, tokens
 from rag.retrieve.fusion import covered_share, query_weights
-from rag.retrieve.tables import table_facts
+from rag.retrieve.tables import table_facts, table_row
 from rag.types import Evidence, Hit
 
 QUANTITY = re.compile(r"\b(how (many|much|large|big|long|often|fast|high|low)|what (share|percentage|percent|fraction|"
-                      r"portion|amount|number|size|temperature|revenue|price|cost|rate|figure)|when|which year|split|breakdown)\b", re.I)
+                      r"portion|amount|number|size|revenue|price|cost|rate|figure|total|value)|when|which year|split|breakdown)\b", re.I)
 WEIGHTS = {"meaning": 1.0, "coverage": 1.0, "rank": 0.5, "answer_type": 0.3, "debris": 1.0}
 MAX_CHARS = 600
 MAX_EMBEDDED = 24
@@ -80,6 +79,9 @@ ANSWER_TYPES = [(re.compile(q, re.I), re.compile(a, re.I)) for q, a in [
     (r"\b(share|percentage|percent|fraction|portion|proportion|rate|margin|growth|grow|mix|composition|concentrat\w*)\b",
      _NUM + r"\s*(?:%|percent)"),
     (r"\bspeed ?up\b|\bhow (fast|much faster)\b", _NUM + r"\s*(?:x|×|times)\b|" + _NUM + r"\s*%"),
+    # A filing's cash flow statement names capital expenditures by what was bought.
+    (r"\bcapital expenditures?\b", r"(?:purchases? of|additions to|payments for|investments? in) (?:property|plant)|"
+     r"capital (?:expenditures|spending)"),
     (r"\b(cost|spend|spent|revenue|price|sales|budget|charge|income|expenditures?|paid|earn\w*|worth)\b",
      r"\$\s?\d|" + _NUM + r"\s*(?:billion|million|trillion)\b|\bdollars\b"),
     (r"\bhow (big|large)\b|\bsize\b|\bhow many (tokens|parameters)\b",
@@ -148,7 +150,7 @@ def distinct(ranked: Sequence[tuple[float, int, str]], n: int) -> list[tuple[flo
     return chosen
 
 
-def question_parts(query: str) -> list[str]:
+def question_parts(query: str, names: Sequence[str] = ()) -> list[str]:
     """The sub-questions of a many-part question: split at "?", at ", and <wh-word>", and
     at "<Name> and <Name>" or "<Name> than <Name>" (one sub-question per name).
 
@@ -156,19 +158,19 @@ def question_parts(query: str) -> list[str]:
     total?" is not answered twice about the mix and never about the total, and "on
     GenEval and DPG-Bench" gets a score for each.
 
-    >>> question_parts("What hardware was Janus-Pro trained on and how long did training take?")
-    ['What hardware was Janus-Pro trained on', 'how long did training take?']
-    >>> question_parts("How does Janus-Pro do on the GenEval and DPG-Bench benchmarks?")
-    ['How does Janus-Pro do on the GenEval benchmarks?', 'How does Janus-Pro do on the DPG-Bench benchmarks?']
-    >>> question_parts("How much bigger is DeepSeek-V3 than DeepSeek-V2?")
-    ['How much bigger is DeepSeek-V3?', 'How much bigger is DeepSeek-V2?']
+    >>> question_parts("Which chips trained Model-X and how long did that take?")
+    ['Which chips trained Model-X', 'how long did that take?']
+    >>> question_parts("How does Model-X score on the AlphaBench and Beta-QA suites?")
+    ['How does Model-X score on the AlphaBench suites?', 'How does Model-X score on the Beta-QA suites?']
+    >>> question_parts("How much larger is Acme-2 than Acme-1?")
+    ['How much larger is Acme-2?', 'How much larger is Acme-1?']
     >>> question_parts("What were Research and Development expenses?")
     ['What were Research and Development expenses?']
     >>> question_parts("What is MLA?")
     ['What is MLA?']
     """
     pieces = [p.strip(" ,;") for p in _PART.split(query.strip())]
-    pieces = [q for p in pieces for q in _per_name(p)]
+    pieces = [q for p in pieces for q in _per_name(p, names)]
     return [p for p in pieces if len(re.findall(r"[A-Za-z]{3,}", p)) >= 2] or [query.strip()]
 
 
@@ -177,11 +179,11 @@ _NAME = r"[A-Z][\w.-]*[A-Za-z0-9](?:\s[A-Z][\w.-]*[A-Za-z0-9])*"
 _NAMES = re.compile(rf"(?<!^)\b({_NAME}) (?:and|than|versus|vs\.?|compared (?:with|to)) (?:the )?({_NAME})\b")
 
 
-def _per_name(part: str) -> list[str]:
+def _per_name(part: str, names: Sequence[str] = ()) -> list[str]:
     m = _NAMES.search(part)
-    # Names of models, benchmarks or firms ("DeepSeek-V3", "GenEval", "NVIDIA"), not a
-    # line item in title case ("Research and Development").
-    if not m or not all(re.search(r"[0-9-]|[a-z][A-Z]|^[A-Z]{2,}", n) or company_of(n) for n in m.groups()):
+    # Names of models, benchmarks or firms ("DeepSeek-V3", "GenEval", "NVIDIA", a company
+    # of the index), not a line item in title case ("Research and Development").
+    if not m or not all(re.search(r"[0-9-]|[a-z][A-Z]|^[A-Z]{2,}", n) or n in names for n in m.groups()):
         return [part]
     return [part[:m.start()] + name + part[m.end():] for name in m.groups()]
 
@@ -216,25 +218,29 @@ def answer_size(query: str) -> int:
     """How many key sentences an answer shows: three, four when the question has several
     parts (each part's own sentence comes first, and two still back the whole question).
 
-    >>> answer_size("What is MLA?"), answer_size("What is MLA, and what problem does it address?")
+    >>> answer_size("What is RoPE?"), answer_size("What is RoPE, and why is it used?")
     (3, 4)
     """
     return ANSWER_SENTENCES + (len(question_parts(query)) > 1)
 
 
 def key_sentences(query: str, hits: Sequence[Hit], idf: dict[str, float],
-                  embed: Callable[[list[str]], np.ndarray], n: int = 4) -> list[Evidence]:
+                  embed: Callable[[list[str]], np.ndarray], n: int = 4, names: Sequence[str] = ()) -> list[Evidence]:
     """``n`` distinct sentences of ``hits`` for ``query``: with a many-part question the best
     sentence for each part first, in the parts' order; then the best for the whole question,
     each next one picked by ``diverse`` (score less redundancy with those already chosen)."""
     # (passage rank, text, is a restated table row): financial figures live in table rows.
     candidates = [(rank, plain(s), False) for rank, hit in enumerate(hits) for s in split_sentences(hit.chunk.text)
                   if 20 <= len(s) <= MAX_CHARS and len(re.findall(r"[A-Za-z]{2,}", s)) >= 4]
-    candidates += [(rank, f, True) for rank, hit in enumerate(hits) for f in table_facts(hit.chunk.text)
-                   if len(f) <= MAX_CHARS]
+    for rank, hit in enumerate(hits):
+        facts = table_facts(hit.chunk.text)
+        # A table continued from the chunk above has lost its header: its rows still say
+        # which line item holds which figures ("Purchases of property … (1,577) (1,373)").
+        facts = facts or [line.strip() for line in hit.chunk.text.splitlines() if table_row(line)]
+        candidates += [(rank, f, True) for f in facts if len(f) <= MAX_CHARS]
     if not candidates:
         return []
-    parts = question_parts(query)
+    parts = question_parts(query, names)
     have = [token_set(s) for _, s, _ in candidates]
     whole = query_weights(set(tokens(query)), idf)
     lexical = [covered_share(whole, h) for h in have]

@@ -57,7 +57,7 @@ def _row(line: str) -> tuple[str, list[str]] | None:
         if not values or not all(_VALUE.fullmatch(v) for v in values):
             return None
     else:
-        m = re.match(rf"([A-Za-z][^$\d(]*?)\s+((?:{_NUMBER}\s*){{2,}})", line)
+        m = re.match(rf"([A-Za-z](?:[^$\d(]|\([A-Za-z&.,' ]+\))*?)\s+((?:{_NUMBER}\s*){{2,}})", line)
         if not m:
             return None
         label, values = m.group(1), [v.strip() for v in _VALUE.findall(m.group(2)) if v.strip()]
@@ -65,6 +65,16 @@ def _row(line: str) -> tuple[str, list[str]] | None:
     if len(re.findall(r"[A-Za-z]{2,}", label)) == 0 or _PERIOD.fullmatch(label):
         return None
     return label, values
+
+
+def table_row(line: str) -> bool:
+    """Whether a line is a table row: a line item and at least two figures.
+
+    >>> table_row("Purchases of property, plant and equipment (PP&E) (1,577) (1,373) (1,420)"), table_row("In 2018, sales rose.")
+    (True, False)
+    """
+    row = _row(line.strip())
+    return row is not None and len(row[1]) >= 2
 
 
 def _stack(periods: list[str], above: list[list[str]]) -> list[str]:
@@ -108,6 +118,29 @@ def _unit_for(unit: str, label: str, values: list[str]) -> str:
     return unit
 
 
+_HEADER_BIT = re.compile(rf"(?:{_MONTH}\s*\d{{0,2}},?|(?:19|20)\d\d|{_MONTH}\s+\d{{1,2}},?\s+(?:19|20)\d\d)", re.I)
+
+
+def _join_headers(lines: list[str]) -> list[str]:
+    """PDF column headers broken one piece per line ("August 29," / "2021" / "August 30,"
+    / "2020") joined back into one header line.
+
+    >>> _join_headers(["BALANCE SHEETS", "August 29,", "2021", "August 30,", "2020", "Cash $ 11,258 $ 12,277"])
+    ['BALANCE SHEETS', 'August 29, 2021 August 30, 2020', 'Cash $ 11,258 $ 12,277']
+    """
+    out: list[str] = []
+    run: list[str] = []
+    for line in lines + [""]:
+        if line.strip() and _HEADER_BIT.fullmatch(line.strip()):
+            run.append(line.strip())
+            continue
+        if run:
+            out.append(" ".join(run)) if len(run) > 1 else out.extend(run)
+            run = []
+        out.append(line)
+    return out[:-1]
+
+
 def table_facts(text: str) -> list[str]:
     r"""Rows of the tables in ``text`` restated with their column headers, in order.
 
@@ -128,7 +161,7 @@ def table_facts(text: str) -> list[str]:
     width, rows = 0, 0
     above: list[list[str]] = []  # pipe header lines just above the period line
     group, unit, pending = "", "", ""
-    for line in text.splitlines():
+    for line in _join_headers(text.splitlines()):
         line = line.strip()
         if m := _UNIT.search(line):
             # A unit line names the unit of the table it heads: this one if no row has

@@ -12,7 +12,8 @@ from rag.errors import MissingExtraError, StoreUnavailableError
 from rag.types import Chunk
 
 # Provenance and manifest fields stored on every chunk; Chroma metadata cannot hold None.
-_META_KEYS = ("title", "publisher", "doc_type", "date", "url", "file", "company")
+_META_KEYS = ("title", "publisher", "doc_type", "date", "url", "file", "company", "registrant", "ticker", "form",
+              "fiscal_year", "fiscal_quarter", "period_end", "authors")
 
 
 def chunk_metadata(chunk: Chunk, extra: dict[str, Any] | None = None) -> dict[str, Any]:

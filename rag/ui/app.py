@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from html import escape
 from importlib import resources
 from types import SimpleNamespace
 
@@ -20,15 +21,9 @@ import gradio as gr  # noqa: E402
 from rag.config import Settings
 from rag.errors import ConfigError
 from rag.ui import library, render
+from rag.ui.library import PAGE, examples
 from rag.ui.handlers import ANY, Handlers, new_session
 
-TITLE = "DeepSeek-R1 sources · grounded Q&A"
-EXAMPLES = [
-    "What was NVIDIA's total revenue for fiscal year 2025?",
-    "How many parameters does DeepSeek-V3 have, and how many are activated per token?",
-    "What temperature should I set when running DeepSeek-R1 models locally?",
-    "How big was the H20 charge in Q1 fiscal 2026?",
-]
 BACKENDS = [("Local model (GGUF)", "local"), ("OpenAI-compatible API", "openai"), ("Extractive (no LLM)", "extractive")]
 CORPUS_HEADERS = ["Title", "Type", "Publisher", "Date", "Pages", "Passages", "File", "Source"]
 
@@ -39,13 +34,13 @@ def _asset(name: str) -> str:
 
 def build_app(settings: Settings) -> gr.Blocks:
     h = Handlers(settings)
-    with gr.Blocks(title=TITLE, analytics_enabled=False, fill_width=True) as app:
+    with gr.Blocks(title=PAGE["title"], analytics_enabled=False, fill_width=True) as app:
         ui = SimpleNamespace(session=gr.State(new_session()))
         _sidebar(ui, settings)
         ui.header = gr.HTML(elem_id="summary")
         with gr.Tabs():
             with gr.Tab("Ask", id="ask"):
-                _ask_tab(ui)
+                _ask_tab(ui, library.documents(settings))
             with gr.Tab("Corpus", id="corpus"):
                 _corpus_tab(ui, settings)
         _wire(ui, h)
@@ -56,7 +51,7 @@ def build_app(settings: Settings) -> gr.Blocks:
 def _sidebar(ui: SimpleNamespace, settings: Settings) -> None:
     with gr.Sidebar(label="Answer settings", open=True, width=300, elem_id="controls"):
         gr.HTML('<div class="brand"><div class="logo">R1</div><div><div class="name">Sources Q&amp;A</div>'
-                '<div class="tag">DeepSeek-R1 · Jan 2025</div></div></div>')
+                f'<div class="tag">{escape(PAGE["tag"])}</div></div></div>')
         ui.backend = gr.Radio(BACKENDS, value=settings.backend, label="Answer with", elem_id="backend")
         ui.k = gr.Slider(1, 10, value=settings.top_k, step=1, label="Passages to cite from (top-k)", elem_id="top-k")
         gr.HTML('<div class="side-title">Filters</div>')
@@ -69,17 +64,16 @@ def _sidebar(ui: SimpleNamespace, settings: Settings) -> None:
         ui.new_chat = gr.Button("New conversation", variant="secondary", elem_id="new-chat")
 
 
-def _ask_tab(ui: SimpleNamespace) -> None:
+def _ask_tab(ui: SimpleNamespace, docs) -> None:
     with gr.Row(equal_height=False, elem_id="ask-row"):
         with gr.Column(scale=7, min_width=420):
             ui.chat = gr.Chatbot(
                 elem_id="chat", show_label=False, height="68vh", latex_delimiters=[],  # "$" is money here
                 placeholder="<h3>Start with a question</h3><p>Type your own below, or pick one of these. "
                             "Click a [n] in an answer to open its source.</p>",
-                examples=[{"text": q} for q in EXAMPLES], buttons=["copy"])
+                examples=[{"text": q} for q in examples(docs)], buttons=["copy"])
             with gr.Row(elem_id="ask-box"):
-                ui.question = gr.Textbox(show_label=False, placeholder="Ask about DeepSeek-R1, NVIDIA, capex, export "
-                                         "controls…", scale=8, max_lines=5, elem_id="question", autofocus=True)
+                ui.question = gr.Textbox(show_label=False, placeholder=PAGE["placeholder"], scale=8, max_lines=5, elem_id="question", autofocus=True)
                 ui.send = gr.Button("Ask", variant="primary", scale=1, min_width=90, elem_id="send")
         with gr.Column(scale=5, min_width=340):
             ui.sources = gr.HTML(render.placeholder_html(), elem_id="sources", js_on_load=None)

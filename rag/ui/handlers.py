@@ -120,7 +120,13 @@ class Handlers:
         gr.Info("Thanks: your rating was saved with the answer and its sources.")
 
     def clear(self):
-        return [], render.placeholder_html(), new_session()
+        """A fresh conversation, with example questions for what the library holds now (a
+        document uploaded since the page opened gets its own)."""
+        try:
+            asked = library.examples(library.documents(self.settings))
+        except RagError:
+            asked = []  # the header already says what is wrong with the index
+        return gr.Chatbot(value=[], examples=[{"text": q} for q in asked]), render.placeholder_html(), new_session()
 
     def corpus(self):
         """Everything on the page that depends on the index: header, table, filter choices."""
@@ -148,8 +154,9 @@ class Handlers:
 
 def summary_html(docs: list, settings: Settings) -> str:
     """The top bar: what the page is for, and what is in the index."""
-    intro = ('<div class="topbar"><div><h1>Ask the sources</h1><p class="sub">DeepSeek-R1, the NVIDIA sell-off, '
-             'AI capex and export controls: every answer cites the passage it comes from.</p></div>')
+    from rag.ui.app import PAGE
+
+    intro = (f'<div class="topbar"><div><h1>Ask the sources</h1><p class="sub">{escape(PAGE["subtitle"])}</p></div>')
     if not docs:
         return intro + ('<div class="summary empty-index"><strong>The index is empty.</strong> Upload documents in '
                         'the Corpus tab, or run <code>rag up</code> to ingest the default corpus.</div></div>')

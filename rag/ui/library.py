@@ -13,6 +13,7 @@ import shutil
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path, PurePosixPath
 
 from rag.config import Settings
@@ -36,6 +37,22 @@ class Document:
     chunks: int
     file: str
     uploaded: bool
+
+
+PAGE = json.loads(resources.files("rag.data").joinpath("page.json").read_text(encoding="utf-8"))
+
+
+def examples(docs) -> list[str]:
+    """The page's example questions: ``page.json``'s for documents the library holds, else
+    one per document from its own title (a user's own library gets questions about it).
+
+    >>> from types import SimpleNamespace as D
+    >>> examples([D(file="notes.pdf", title="Plant safety manual")])
+    ['What does Plant safety manual say?']
+    """
+    files = {d.file for d in docs}
+    chosen = [e["question"] for e in PAGE["examples"] if e["file"] in files]
+    return chosen or [f"What does {d.title} say?" for d in docs[:3]]
 
 
 def documents(settings: Settings) -> list[Document]:

@@ -34,6 +34,8 @@ def answer_markdown(answer: Answer, turn: int) -> str:
         why = f" {md_escape(answer.reason)}" if answer.reason else ""
         return f"{answer.text}{why}\n\n*The closest passages are shown beside the chat.*"
     text = _ESCAPED_MARKER.sub(lambda m: f"[[{m.group(1)}]](#{card_id(turn, int(m.group(1)))})", md_escape(answer.text))
+    if answer.note:
+        text += f"\n\n*{md_escape(answer.note)}*"
     if answer.unsupported:
         removed = " ".join(f"~~{md_escape(s)}~~" for s in answer.unsupported)
         text += f"\n\n> ⚠️ **Removed — no source supports it:** {removed}"

@@ -106,7 +106,7 @@ def test_a_worker_that_cannot_start_says_which_python_and_the_fix(facts_settings
 
 
 def test_an_eval_run_survives_a_crash_and_records_it(local, tmp_path):
-    from rag.evals import evaluate
+    from rag.quality import evaluate
 
     golden = tmp_path / "set.jsonl"
     golden.write_text(

@@ -9,7 +9,7 @@ import pytest
 
 import rag
 from rag import corpus
-from rag.evals.metrics import norm_tokens
+from rag.quality.metrics import norm_tokens
 from rag.ingestion.loaders import load
 from rag.store import open_store
 from tests.conftest import DEV_SET

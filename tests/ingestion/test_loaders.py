@@ -125,8 +125,9 @@ def test_xbrl_header_is_not_in_text(fx):
     for junk in ("EntityCentralIndexKey", "0001045810", "dei:", "context junk", "AmendmentFlag"):
         assert junk not in doc.text
     assert "UNITED STATES SECURITIES AND EXCHANGE COMMISSION" in doc.text
-    assert doc.meta["doc_type"] == "sec-filing"
-    assert doc.meta["title"] == "nvda-20250126"
+    # The form and period come from the cover, not from the page title (an EDGAR file name).
+    assert doc.meta["doc_type"] == doc.meta["form"] == "10-K"
+    assert doc.meta["title"] == "Falcon Computing Form 10-K for the fiscal year ended January 26, 2025 (fiscal 2025)"
 
 
 def test_xbrl_table_rows_are_lines_with_glued_amounts(fx):
@@ -244,7 +245,7 @@ def test_plain_text_is_kept_verbatim_with_heading_lines(fx):
     assert doc.text == make.TEXT
     assert doc.pages == ()
     assert [s.title for s in doc.sections] == ["Item 1A. Risk Factors", "PART II"]
-    assert doc.meta["title"] == "notes"  # derived from the file name
+    assert doc.meta["title"] == "Market shock report"  # its first line: what the text says it is, not its file name
     assert doc.meta["doc_type"] == "txt"
 
 
@@ -312,10 +313,10 @@ def _sha(file_name: str) -> str:
 
 def test_metadata_from_manifest_for_a_corpus_file():
     sha = _sha("nvidia-10k-fy2025.pdf")
-    meta = metadata(Path("nvidia-10k-fy2025.pdf"), {}, sha)
+    meta = metadata(Path("nvidia-10k-fy2025.pdf"), "", {}, sha)
     assert meta["publisher"] == "NVIDIA Corporation"
     assert meta["doc_type"] == "10-K"
-    assert meta["company"] == "NVIDIA"
+    assert "company" not in meta  # the document states its company; the manifest only overrides
     assert meta["date"] == "2025-02-26"
     assert meta["title"].startswith("NVIDIA Corporation Form 10-K")
     assert meta["url"].startswith("https://www.sec.gov/")
@@ -324,7 +325,7 @@ def test_metadata_from_manifest_for_a_corpus_file():
 
 
 def test_manifest_beats_what_the_file_says():
-    meta = metadata(Path("renamed.pdf"), {"title": "Untitled", "publisher": "Someone", "doc_type": "sec-filing"},
+    meta = metadata(Path("renamed.pdf"), "", {"title": "Untitled", "publisher": "Someone", "doc_type": "sec-filing"},
                     _sha("nvidia-10k-fy2025.pdf"))
     assert meta["title"].startswith("NVIDIA Corporation Form 10-K")
     assert meta["publisher"] == "NVIDIA Corporation"
@@ -335,30 +336,25 @@ def test_a_users_file_with_a_corpus_name_is_not_taken_for_it(tmp_path):
     """The manifest is matched by content (sha256), not by file name."""
     path = tmp_path / "nvidia-10k-fy2025.pdf"
     path.write_bytes(b"%PDF-1.4 my own notes")
-    meta = metadata(path, {"title": "My notes"}, "0" * 64)
+    meta = metadata(path, "my own notes", {"title": "My notes"}, "0" * 64)
     assert meta["title"] == "My notes" and meta["publisher"] == "" and meta["url"] == ""
 
 
-def test_every_manifest_file_gets_its_company():
-    prefixes = {"nvidia": "NVIDIA", "microsoft": "Microsoft", "alphabet": "Alphabet", "amazon": "Amazon",
-                "deepseek": "DeepSeek", "janus": "DeepSeek"}
+def test_every_manifest_entry_overrides_the_title():
     entries = corpus.manifest()
     assert len(entries) >= 20
     for entry in entries:
-        meta = metadata(Path(entry["file"]), {}, entry["sha256"])
-        want = prefixes[entry["file"].split("-")[0]]
-        assert meta["company"] == want, entry["file"]
-        assert meta["title"] == entry["title"]
+        assert metadata(Path(entry["file"]), "", {}, entry["sha256"])["title"] == entry["title"]
 
 
 def test_non_manifest_file_gets_a_derived_title(tmp_path):
     path = tmp_path / "my_quarterly-notes.txt"
     path.write_text("hello world\n", encoding="utf-8")
-    meta = metadata(path, {}, "abc")
-    assert meta["title"] == "my quarterly notes"
+    meta = metadata(path, "hello world\n", {}, "abc")
+    assert meta["title"] == "hello world"  # the first line, as a document states its title
     assert meta["publisher"] == ""
     assert meta["doc_type"] == "txt"
-    assert meta["company"] == ""
+    assert "company" not in meta
     assert meta["url"] == ""
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", meta["date"])
     assert meta["file_sha256"] == "abc"
@@ -367,10 +363,10 @@ def test_non_manifest_file_gets_a_derived_title(tmp_path):
 def test_file_metadata_beats_the_file_name(tmp_path):
     path = tmp_path / "x.pdf"
     path.write_bytes(b"")
-    meta = metadata(path, {"title": "Google Annual Letter", "publisher": "Ada"}, "x")
+    meta = metadata(path, "", {"title": "Google Annual Letter", "publisher": "Ada"}, "x")
     assert meta["title"] == "Google Annual Letter"
     assert meta["publisher"] == "Ada"
-    assert meta["company"] == "Alphabet"
+    assert "company" not in meta  # no company list: a name in a title is not a company field
 
 
 def test_load_attaches_metadata_and_path(fx, tmp_path):
@@ -380,6 +376,6 @@ def test_load_attaches_metadata_and_path(fx, tmp_path):
     doc = load(named, "doc-7", max_bytes=MB, sha256="feed")
     assert doc.doc_id == "doc-7"
     assert doc.path == str(named)
-    assert doc.meta["company"] == "Microsoft"
-    assert doc.meta["title"] == "microsoft notes"
+    assert "company" not in doc.meta  # never from the file name
+    assert doc.meta["title"]
     assert doc.meta["file_sha256"] == "feed"

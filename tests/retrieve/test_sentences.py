@@ -7,7 +7,7 @@ import pytest
 from rag.config import Settings
 from rag.retrieve.fusion import idf_table
 from rag.retrieve.sentences import key_sentences
-from rag.cite import tokens
+from rag.text import tokens
 from rag.types import Chunk, Hit
 
 PASSAGES = [

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from rag.evals.items import load_items
+from rag.quality.items import load_items
 
 pytestmark = pytest.mark.slow
 
@@ -67,6 +67,6 @@ def test_draft_items_load_as_a_golden_set_and_their_quotes_are_in_the_index(corp
     assert result.returncode == 0, result.stderr
     items = load_items([out])
     assert len(items) == 4 and all(i.evidence[0]["file"] == "nvidia-press-release-q1-fy2026" for i in items)
-    from rag.evals.metrics import matches_all
+    from rag.quality.metrics import matches_all
 
     assert all(matches_all(i.must_include, i.answer) for i in items)  # the pattern finds the figure in its own answer

@@ -34,8 +34,8 @@ def evaluate(sets: Sequence[str | Path] = (), *, settings: Settings | None = Non
              k: int | None = None, judge: str | None = None, out: str | Path | None = None,
              baseline: str | Path | None = None, limit: int | None = None, progress: bool = False) -> EvalResult:
     """Score golden sets (default: ``settings.eval_set``, ``RAG_EVAL_SET``) against the index in ``settings``."""
-    from rag.evals import report, runner
-    from rag.evals.items import default_sets, load_items
+    from rag.quality import report, runner
+    from rag.quality.items import default_sets, load_items
 
     settings = settings or Settings.load()
     sets = list(sets) or default_sets(settings)

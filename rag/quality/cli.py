@@ -34,8 +34,8 @@ BACKENDS = ["local", "openai", "extractive"]
 @click.pass_context
 def eval_command(ctx, sets, backend, k, judge, limit, as_json, out, baseline) -> None:
     """Score the assistant on golden questions: retrieval, correctness, citations, faithfulness, refusals, latency."""
-    from rag.evals import evaluate
-    from rag.evals.report import table
+    from rag.quality import evaluate
+    from rag.quality.report import table
 
     try:
         settings = Settings.load((ctx.obj or {}).get("config"))
@@ -65,7 +65,7 @@ def eval_command(ctx, sets, backend, k, judge, limit, as_json, out, baseline) ->
 @click.pass_context
 def draft_command(ctx, path, count, backend, out) -> None:
     """Draft golden-set items (question, verbatim evidence quote, answer pattern) from a document, for review."""
-    from rag.evals.draft import draft, load_document
+    from rag.quality.draft import draft, load_document
 
     try:
         settings = Settings.load((ctx.obj or {}).get("config"))

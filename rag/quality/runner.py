@@ -12,9 +12,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from rag.config import Settings
-from rag.evals.grounding import citation_pairs, faithfulness, on_gold
-from rag.evals.items import KINDS, EvalItem
-from rag.evals.metrics import (doc_coverage, evidence_flags, matches_all, percentile, recall_at, reciprocal_rank,
+from rag.quality.grounding import citation_pairs, faithfulness, on_gold
+from rag.quality.items import KINDS, EvalItem
+from rag.quality.metrics import (doc_coverage, evidence_flags, matches_all, percentile, recall_at, reciprocal_rank,
                                refusal_scores)
 from rag.types import Answer
 
@@ -46,7 +46,8 @@ def score_item(item: EvalItem, answer_fn: Callable[[EvalItem], Answer], retrieve
                judge_fn: Callable | None = None) -> dict[str, Any]:
     """The row for one item: ``answer_fn`` answers it; ``retrieve(query, k)`` gives the
     ranked list for recall@10 (retrieval is deterministic, so its top k are the answer's hits)."""
-    row: dict[str, Any] = {"id": item.id, "kind": item.kind, "question": item.question, "error": None, "failures": []}
+    row: dict[str, Any] = {"id": item.id, "set": item.set, "kind": item.kind, "question": item.question, "error": None,
+                           "failures": []}
     started = time.perf_counter()
     try:
         answer = answer_fn(item)
@@ -57,12 +58,12 @@ def score_item(item: EvalItem, answer_fn: Callable[[EvalItem], Answer], retrieve
         _score_retrieval(row, item, [])
         return row
     row["seconds"] = round(time.perf_counter() - started, 4)
-    row.update(answer=answer.text, refused=answer.refused, backend=answer.backend, model=answer.model,
+    row.update(answer=answer.text, refused=answer.refused, reason=answer.reason, backend=answer.backend, model=answer.model,
                timings={k: round(v, 4) for k, v in answer.timings.items()}, query=answer.query)
     passages = {h.chunk.id: h.chunk for h in answer.hits}
     row["citations"] = [_citation_row(c, passages[c.chunk_id], item) for c in answer.citations]
     row["hits"] = [{"doc_id": h.chunk.doc_id, "page": h.chunk.page, "score": round(h.score, 6)} for h in ranked]
-    _score_retrieval(row, item, [(h.chunk.doc_id, h.chunk.text) for h in ranked])
+    _score_retrieval(row, item, [(h.chunk.doc_id, h.chunk.text, h.chunk.page) for h in ranked])
     _score_answer(row, item, answer, {c.marker: passages[c.chunk_id].text for c in answer.citations})
     if judge_fn and not answer.refused:
         row["judge_faithfulness"] = judge_fn(answer, passages)
@@ -70,7 +71,7 @@ def score_item(item: EvalItem, answer_fn: Callable[[EvalItem], Answer], retrieve
 
 
 def _citation_row(c, chunk, item: EvalItem) -> dict[str, Any]:
-    gold = on_gold(chunk.doc_id, chunk.text, c.quote, item.evidence) if item.evidence else None
+    gold = on_gold(chunk.doc_id, chunk.text, c.quote, item.evidence, chunk.page) if item.evidence else None
     return {"marker": c.marker, "doc_id": c.doc_id, "page": c.page, "quote": c.quote, "gold": gold}
 
 
@@ -91,10 +92,11 @@ def _score_answer(row: dict, item: EvalItem, answer: Answer, passages: dict[int,
         if not answer.refused:
             row["failures"].append("answered an unanswerable question")
         return
-    row["correct"] = not answer.refused and matches_all(item.must_include, answer.text)
+    # Without a pattern, correctness is left to a judge (--judge) or a reader of the answer.
+    row["correct"] = (not answer.refused and matches_all(item.must_include, answer.text)) if item.must_include else None
     if answer.refused:
         row["failures"].append("refused an answerable question")
-    elif not row["correct"]:
+    elif row["correct"] is False:
         missing = [g for g in item.must_include if not matches_all([g], answer.text)]
         row["failures"].append(f"answer lacks {' / '.join('|'.join(g) for g in missing)}")
     if answer.refused:
@@ -120,6 +122,9 @@ def summarize(rows: Sequence[dict]) -> dict[str, Any]:
         subset = [r for r in rows if r["kind"] == kind]
         if subset:
             out["by_kind"][kind] = _metrics(subset)
+    sets = sorted({r.get("set", "") for r in rows} - {""})
+    if len(sets) > 1:
+        out["by_set"] = {name: _metrics([r for r in rows if r.get("set") == name]) for name in sets}
     out["latency"] = latency(rows)
     return out
 
@@ -163,6 +168,6 @@ def _bar(items: Sequence, enabled: bool):
 
 
 def _judge(name: str, settings: Settings):
-    from rag.evals.judge import make_judge
+    from rag.quality.judge import make_judge
 
     return make_judge(name, settings)

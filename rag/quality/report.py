@@ -28,18 +28,18 @@ def _fmt(v: Any) -> str:
 
 
 def table(summary: dict, deltas: dict | None = None) -> str:
-    """The metrics (rows) overall and per kind (columns), then latency; markdown-compatible."""
-    kinds = list(summary["by_kind"])
-    head = ["metric", "overall", *kinds] + (["Δ baseline"] if deltas else [])
+    """The metrics (rows) overall, per golden set when there are several, and per kind
+    (columns), then latency; markdown-compatible."""
+    columns = {"overall": summary["overall"], **summary.get("by_set", {}), **summary["by_kind"]}
+    head = ["metric", *columns] + (["Δ baseline"] if deltas else [])
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for key, (label, _) in METRICS.items():
-        cells = [summary["overall"].get(key)] + [summary["by_kind"][k].get(key) for k in kinds]
+        cells = [c.get(key) for c in columns.values()]
         if all(c is None for c in cells):
             continue
         extra = [deltas["metrics"].get(key, "")] if deltas else []
         lines.append("| " + " | ".join([label, *map(_fmt, cells), *extra]) + " |")
-    lines.append("| items | " + " | ".join(str(summary["overall"]["items"]) if i == 0 else str(summary["by_kind"][kinds[i - 1]]["items"])
-                                          for i in range(len(kinds) + 1)) + (" | |" if deltas else " |"))
+    lines.append("| items | " + " | ".join(str(c["items"]) for c in columns.values()) + (" | |" if deltas else " |"))
     lines += ["", "| stage | p50 s | p95 s |", "|---|---|---|"]
     lines += [f"| {s} | {_fmt(v['p50'])} | {_fmt(v['p95'])} |" for s, v in summary["latency"].items()]
     return "\n".join(lines)
@@ -48,14 +48,14 @@ def table(summary: dict, deltas: dict | None = None) -> str:
 def compare(summary: dict, rows: Sequence[dict], baseline_rows: Sequence[dict]) -> dict[str, Any]:
     """Deltas against a baseline run; a drop beyond the tolerance is flagged a regression.
 
-    >>> from rag.evals.runner import summarize
+    >>> from rag.quality.runner import summarize
     >>> old = [{"id": "a", "kind": "factoid", "correct": True}, {"id": "b", "kind": "factoid", "correct": True}]
     >>> new = [{"id": "a", "kind": "factoid", "correct": True}, {"id": "b", "kind": "factoid", "correct": False}]
     >>> d = compare(summarize(new), new, old)
     >>> d["metrics"]["correctness"], d["regressions"], d["newly_failing"]
     ('-0.500 REGRESSION', ['correctness'], ['b'])
     """
-    from rag.evals.runner import summarize
+    from rag.quality.runner import summarize
 
     base = summarize(baseline_rows)
     out: dict[str, Any] = {"metrics": {}, "regressions": [], "newly_failing": [], "newly_passing": []}

@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from rag.evals.metrics import contains_quote, norm_tokens
+from rag.quality.metrics import contains_quote, norm_tokens
+from rag.text import split_sentences  # shared; what counts as support here stays independent of rag.cite
 
 _MARKERS = re.compile(r"((?:\s*\[\d+\])+)")
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“(])")
 _STOP = frozenset("""a an and are as at be by for from has have in is it its of on or that the their this to was were
 which with will would also than then there these those been being into per""".split())
 FAITHFUL_SHARE = 0.7
@@ -27,13 +27,13 @@ def claims(answer_text: str) -> list[tuple[str, tuple[int, ...]]]:
     Markers after a run of sentences belong to the last one; the others have none.
 
     >>> claims("Grass is green. [1] Sky is blue [2][3]. Pigs fly.")
-    [('Grass is green.', (1,)), ('Sky is blue', (2, 3)), ('.', ()), ('Pigs fly.', ())]
+    [('Grass is green.', (1,)), ('Sky is blue', (2, 3)), ('Pigs fly.', ())]
     """
     parts = _MARKERS.split(answer_text)
     out: list[tuple[str, tuple[int, ...]]] = []
     for i in range(0, len(parts), 2):
         markers = tuple(int(m) for m in re.findall(r"\d+", parts[i + 1])) if i + 1 < len(parts) else ()
-        sentences = [s.strip() for s in _SENTENCE.split(parts[i]) if s.strip()]
+        sentences = [s.strip() for s in split_sentences(parts[i]) if s.strip()]
         for j, sentence in enumerate(sentences):
             out.append((sentence, markers if j == len(sentences) - 1 else ()))
     return out
@@ -95,9 +95,10 @@ def citation_pairs(answer_text: str, passages: Mapping[int, str]) -> list[tuple[
             if _content(sentence) for m in markers]
 
 
-def on_gold(doc_id: str, passage: str, quote: str, evidence: Sequence[dict]) -> bool:
+def on_gold(doc_id: str, passage: str, quote: str, evidence: Sequence[dict], page: int | None = None) -> bool:
     """Whether a cited passage is gold evidence: it holds an evidence quote of the item (same
-    document), or the quote the citation shows lies within one (a quote split across chunks).
+    document) or is on its cited page, or the quote the citation shows lies within one (a
+    quote split across chunks).
 
     >>> ev = [{"file": "nv", "quote": "Revenue for fiscal 2025 was $130.5 billion, up 114%."}]
     >>> on_gold("nv", "Highlights. Revenue for fiscal 2025 was $130.5 billion, up 114%.", "", ev)
@@ -106,9 +107,15 @@ def on_gold(doc_id: str, passage: str, quote: str, evidence: Sequence[dict]) -> 
     False
     >>> on_gold("amd", "Revenue for fiscal 2025 was $130.5 billion, up 114%.", "", ev)
     False
+    >>> on_gold("fb", "Net sales 5,000", "", [{"file": "fb", "page": 40}], page=40)
+    True
     """
     for e in evidence:
         if doc_id != e["file"]:
+            continue
+        if e.get("page") is not None and page == e["page"]:
+            return True
+        if not e.get("quote"):
             continue
         if contains_quote(passage, e["quote"]) or (len(norm_tokens(quote)) >= 5 and contains_quote(e["quote"], quote, 0.9)):
             return True

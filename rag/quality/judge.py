@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable
 
 from rag.errors import ConfigError
-from rag.evals.grounding import claims
+from rag.quality.grounding import claims
 
 JUDGE_PROMPT = ("You check citations. Reply with one word: YES if the passage states the claim, "
                 "NO if it does not or only partly does.")

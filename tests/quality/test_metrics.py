@@ -8,9 +8,9 @@ import json
 
 import pytest
 
-from rag.evals.grounding import citation_pairs, claims, faithful, faithfulness, on_gold
-from rag.evals.items import EvalItem, load_items
-from rag.evals.metrics import (contains_quote, doc_coverage, evidence_flags, matches_all, norm_tokens, recall_at,
+from rag.quality.grounding import citation_pairs, claims, faithful, faithfulness, on_gold
+from rag.quality.items import EvalItem, load_items
+from rag.quality.metrics import (contains_quote, doc_coverage, evidence_flags, matches_all, norm_tokens, recall_at,
                                reciprocal_rank, refusal_scores)
 from rag.errors import EvalSetError
 

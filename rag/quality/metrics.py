@@ -83,15 +83,32 @@ def first_relevant_rank(flags: Sequence[bool]) -> int | None:
     return next((i for i, f in enumerate(flags, start=1) if f), None)
 
 
-def evidence_flags(hits: Sequence[tuple[str, str]], evidence: Sequence[dict]) -> list[bool]:
-    """For each retrieved ``(doc_id, text)``, whether it is gold evidence: it comes from a
-    quote's document and holds that quote (see ``contains_quote``).
+def is_evidence(doc: str, text: str, page: int | None, e: dict) -> bool:
+    """Whether one retrieved passage is the gold evidence ``e``: from its file, and on its
+    cited page (``page``, 1-based) or holding its quote (see ``contains_quote``).
+
+    >>> is_evidence("a", "Net sales were $5 million.", 12, {"file": "a", "page": 12})
+    True
+    >>> is_evidence("a", "Net sales were $5 million.", 13, {"file": "a", "page": 12}), is_evidence("b", "x", 12, {"file": "a", "page": 12})
+    (False, False)
+    """
+    if doc != e["file"]:
+        return False
+    if e.get("page") is not None and page == e["page"]:
+        return True
+    return bool(e.get("quote")) and contains_quote(text, e["quote"])
+
+
+def evidence_flags(hits: Sequence[tuple], evidence: Sequence[dict]) -> list[bool]:
+    """For each retrieved ``(doc_id, text[, page])``, whether it is gold evidence (``is_evidence``).
 
     >>> ev = [{"file": "a", "quote": "the sky is blue today"}]
     >>> evidence_flags([("b", "the sky is blue today"), ("a", "Yes, the sky is blue today.")], ev)
     [False, True]
+    >>> evidence_flags([("a", "cash flow", 3), ("a", "cash flow", 4)], [{"file": "a", "page": 4}])
+    [False, True]
     """
-    return [any(doc == e["file"] and contains_quote(text, e["quote"]) for e in evidence) for doc, text in hits]
+    return [any(is_evidence(h[0], h[1], h[2] if len(h) > 2 else None, e) for e in evidence) for h in hits]
 
 
 def recall_at(flags: Sequence[bool], k: int) -> float:
@@ -113,7 +130,7 @@ def reciprocal_rank(flags: Sequence[bool]) -> float:
     return 1.0 / rank if rank else 0.0
 
 
-def doc_coverage(hits: Sequence[tuple[str, str]], evidence: Sequence[dict]) -> float:
+def doc_coverage(hits: Sequence[tuple], evidence: Sequence[dict]) -> float:
     """Share of the evidence documents that have at least one evidence hit (multi-document items).
 
     >>> ev = [{"file": "a", "quote": "alpha beta gamma"}, {"file": "b", "quote": "delta epsilon zeta"}]
@@ -123,7 +140,7 @@ def doc_coverage(hits: Sequence[tuple[str, str]], evidence: Sequence[dict]) -> f
     docs = {e["file"] for e in evidence}
     if not docs:
         return 0.0
-    found = {e["file"] for e in evidence for doc, text in hits if doc == e["file"] and contains_quote(text, e["quote"])}
+    found = {e["file"] for e in evidence for h in hits if is_evidence(h[0], h[1], h[2] if len(h) > 2 else None, e)}
     return len(found) / len(docs)
 
 

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from rag.cite import split_sentences
+from rag.text import split_sentences
 from rag.types import SourceDoc
 
 # A figure stands alone ("R1" and "H100" are names, not figures); years are dates, not figures.

@@ -1,12 +1,13 @@
 """Golden-set items: the JSONL format of golden sets (the dev set: ``../shared/evals/dev.jsonl``), loaded and checked.
 
 One object per line: ``id, kind, question, answer, must_include`` (groups of regex
-alternatives, every group must match), ``evidence`` (``[{file, quote}]``, file = the
-document id, i.e. the file name without extension) and optional ``history``.
+alternatives, every group must match), ``evidence`` (``[{file, quote}]`` or ``[{file, page}]``,
+file = the document id, i.e. the file name without extension, page 1-based) and optional ``history``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -28,6 +29,7 @@ class EvalItem:
     must_include: tuple[tuple[str, ...], ...] = ()
     evidence: tuple[dict, ...] = ()
     history: tuple[dict, ...] = field(default=(), compare=False)
+    set: str = ""  # which golden set it came from ("financebench/dev"): results are reported per set
 
     @property
     def answerable(self) -> bool:
@@ -54,13 +56,29 @@ def parse_item(raw: dict, where: str) -> EvalItem:
         except re.error as exc:
             raise EvalSetError(f"{where}: bad regex {pattern!r} in must_include ({exc}).") from None
     evidence = raw.get("evidence") or []
-    if not all(isinstance(e, dict) and e.get("file") and e.get("quote") for e in evidence):
-        raise EvalSetError(f"{where}: every 'evidence' entry needs a 'file' (document id) and a 'quote'.")
+    if not all(isinstance(e, dict) and e.get("file") and (e.get("quote") or _page(e.get("page"))) for e in evidence):
+        raise EvalSetError(f"{where}: every 'evidence' entry needs a 'file' (document id) and a 'quote' or a "
+                           "'page' (a whole number from 1, as a PDF viewer counts).")
+    if any("page" in e and not _page(e["page"]) for e in evidence):
+        raise EvalSetError(f"{where}: an evidence 'page' must be a whole number from 1, as a PDF viewer counts.")
     history = raw.get("history") or []
     if not all(isinstance(t, dict) and "role" in t and "content" in t for t in history):
         raise EvalSetError(f"{where}: 'history' must be a list of {{role, content}} objects.")
     return EvalItem(raw["id"], raw["kind"], raw["question"], raw.get("answer", ""),
                     tuple(tuple(g) for g in groups), tuple(evidence), tuple(history))
+
+
+def set_name(path: Path) -> str:
+    """How reports name a golden set: its folder and stem, since sets are often all "dev.jsonl".
+
+    >>> set_name(Path("../shared/financebench/dev.jsonl"))
+    'financebench/dev'
+    """
+    return f"{path.resolve().parent.name}/{path.stem}"
+
+
+def _page(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
 def load_items(paths: Iterable[str | Path]) -> list[EvalItem]:
@@ -78,7 +96,7 @@ def load_items(paths: Iterable[str | Path]) -> list[EvalItem]:
                 raw = json.loads(line)
             except ValueError as exc:
                 raise EvalSetError(f"{path}:{n}: not valid JSON ({exc}).") from None
-            items.append(parse_item(raw, f"{path}:{n}"))
+            items.append(dataclasses.replace(parse_item(raw, f"{path}:{n}"), set=set_name(path)))
     ids = [i.id for i in items]
     if dupes := sorted({i for i in ids if ids.count(i) > 1}):
         raise EvalSetError(f"Duplicate item ids {', '.join(dupes)}: every item needs its own id.")

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 
-from rag.evals import report
-from rag.evals.items import EvalItem
-from rag.evals.runner import score_item, summarize
+from rag.quality import report
+from rag.quality.items import EvalItem
+from rag.quality.runner import score_item, summarize
 from rag.types import Answer, Chunk, Citation, Hit
 
 EVIDENCE = ({"file": "v3", "quote": "DeepSeek-V3 has 671B total parameters, of which 37B are activated for each token."},)

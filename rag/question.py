@@ -1,0 +1,122 @@
+"""What a question asks, apart from how it is asked.
+
+Analysts write questions with a role ("Assume that you are a public equities analyst."),
+instructions ("Answer in USD millions. Round your answer to two decimal places."), the
+statement to use ("…by relying on the details shown in the cash flow statement") and
+definitions ("ROA is defined as: net income / average total assets"). None of that is the
+subject: judged on the whole text, such a question covers little of any passage and is
+refused. ``parse`` keeps the asking part (``core``) apart from the rest, so the refusal
+gate judges the subject and the quantity asked for, retrieval still reads the statement
+and line items named, and a ratio question can cite the line items it needs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.text import split_sentences
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str  # as asked
+    core: str  # the asking sentences, without role, instructions, units or definitions
+    asked: str = ""  # the core with its lead-ins kept ("According to the 10-K, …": where to look)
+    definitions: tuple[str, ...] = ()  # "ROA is defined as: …" (what a computed figure is made of)
+    statements: tuple[str, ...] = ()  # the financial statements the asker points at
+    computed: bool = False  # a ratio, margin, average or change: arithmetic over line items
+
+    @property
+    def retrieval_query(self) -> str:
+        """The core plus what names where the answer lives: the statements and the line
+        items of the definitions (the words a filing's tables use)."""
+        extra = " ".join(self.statements + self.definitions)
+        return f"{self.asked or self.core} {extra}".strip()
+
+
+# Whole sentences that set a role or give instructions ("Answer in USD billions.").
+_BOILERPLATE = re.compile(
+    r"^(?:assume|imagine|pretend|suppose you|you are|act as|as an? \w+ analyst|respond|give a response|give your|"
+    r"answer(?! the question)|answer the (?:following )?question by|round|please|calculate|compute|use |using |"
+    r"bas(?:e|ing) your|rely|relying|utiliz|we (?:want|need)|here'?s the question|provide|show your|"
+    r"address the question|if (?:the )?[\w &/%-]{2,60} (?:is|are) not (?:a |an )?(?:useful|relevant|meaningful|"
+    r"something)|if [\w &/%-]{2,60} (?:is|are) not explicitly)", re.I)
+# A leading clause that only says where to look: "Using only the balance sheet, how much…".
+_LEAD = re.compile(r"^(?:according to|based on|basing your|by drawing|by primarily|by relying|when (?:primarily )?"
+                   r"referencing|using only|using the|looking at|from the|with reference to|by using)\b[^,:?]{0,200}[,:]\s*",
+                   re.I)
+_ASKS = re.compile(r"^(?:what|how|which|who|when|where|why|is|are|does|did|do|was|were|has|have|can)\b", re.I)
+_DEFINITION = re.compile(r"\b(?:is|are) (?:here )?defined as\b|^define\b|\bhere is defined\b|^\w[\w &/-]{0,40} = ", re.I)
+_UNITS = re.compile(r"\s*\((?:in )?(?:usd|us\$|\$)? ?(?:millions|billions|thousands|percent(?:s|age)?)\)|"
+                    r"\s*\bin (?:usd|us\$) ?(?:millions|billions|thousands)\b|\s*\bin units of \w+\b", re.I)
+_STATEMENTS = re.compile(r"\b(?:balance sheet|statement of financial position|cash flow statement|statement of cash "
+                         r"flows|income statement|statement of income|statement of operations|p&l(?: statement)?|"
+                         r"statement of (?:comprehensive )?income)\b", re.I)
+# An analyst's metric, which a filing rarely states: its value is arithmetic over line items.
+_COMPUTED = re.compile(r"\b(?:\w+ ratio|turnover|return on (?:assets|equity|invested capital)|roa|roe|roic|cagr|"
+                       r"conversion cycle|days \w+ outstanding|(?:3|three|two|five)[- ]year average|as a % of|"
+                       r"% margin|ebitda)\b", re.I)
+
+
+def parse(question: str) -> Question:
+    """The question's parts.
+
+    >>> q = parse("Imagine you are a credit analyst. Answer the question by reading only the balance sheet: "
+    ...           "how much cash did Acme hold at the end of FY2030? Answer in USD billions.")
+    >>> q.core, q.statements
+    ('How much cash did Acme hold at the end of FY2030?', ('balance sheet',))
+    >>> q = parse("What is the FY2017 return on assets (ROA) for Acme? ROA is defined as: FY2017 net income / "
+    ...           "(average total assets between FY2016 and FY2017). Round your answer to two decimal places.")
+    >>> q.core, q.definitions, q.computed
+    ('What is the FY2017 return on assets (ROA) for Acme?', ('FY2017 net income / (average total assets between FY2016 and FY2017)',), True)
+    >>> parse("What is the capital expenditure amount (in USD millions) for Acme?").core
+    'What is the capital expenditure amount for Acme?'
+    >>> parse("How many GPUs were used?").core
+    'How many GPUs were used?'
+    """
+    text = " ".join(question.split())
+    # A sentence of instructions may end in a colon that opens the real question.
+    pieces = [p for s in split_sentences(text) for p in re.split(r":\s+(?=(?:what|how|which|is|are|does|did|was|were|"
+                                                                  r"can|who|when|why)\b)", s, flags=re.I)]
+    core, asked, definitions = [], [], []
+    for piece in pieces:
+        piece = piece.strip()
+        if _DEFINITION.search(piece):
+            definitions.append(_definition_body(piece))
+            continue
+        bare = _LEAD.sub("", piece)
+        if _BOILERPLATE.match(bare) and not _ASKS.match(bare):
+            continue
+        bare, piece = _UNITS.sub("", bare).strip(), _UNITS.sub("", piece).strip()
+        if bare:
+            core.append(bare[0].upper() + bare[1:] if bare[0].islower() and not core else bare)
+            asked.append(piece if _BOILERPLATE.match(piece) is None else bare)
+    core_text = " ".join(core) or text
+    statements = tuple(dict.fromkeys(m.group(0).lower() for m in _STATEMENTS.finditer(text)))
+    computed = bool(definitions) or bool(_COMPUTED.search(core_text))
+    return Question(question, core_text, " ".join(asked) or text, tuple(definitions), statements, computed)
+
+
+# Periods are judged by the period checks, not by word coverage: "FY2023" is never written
+# in a filing, which says "fiscal 2023".
+_PERIOD = re.compile(r"\bFY\s?'?\d{2,4}(?:\s?Q[1-4])?\b|\bQ[1-4](?:\s?'?\d{2,4})?\b|\b[1-4]Q\d\d\b|\bH[12]\b|"
+                     r"\b\d{1,2}(?:st|nd|rd|th)\b|\b(?:10-?[KQ]|8-?K)\b", re.I)  # and forms: the hints judge them
+
+
+def subjects(question: Question) -> list[str]:
+    """What the coverage test judges, each on its own: the core without its periods, and
+    the line items of its definitions (a computed metric's name is rarely a filing's words).
+
+    >>> subjects(parse("What is the FY2022 EBITDA margin for Acme? EBITDA is defined as: operating income + D&A."))
+    ['What is the EBITDA margin for Acme?', 'operating income + D&A']
+    """
+    core = " ".join(_PERIOD.sub(" ", question.core).split()).replace(" ?", "?")
+    return [core] + (["; ".join(question.definitions)] if question.definitions else [])
+
+
+def _definition_body(sentence: str) -> str:
+    """ "ROA is defined as: a / b." → "a / b" (the line items, not the name being defined)."""
+    m = re.search(r"defined as:?\s*(.+)|^define\s+.+?\s+as\s+(.+)", sentence, re.I)
+    body = (m.group(1) or m.group(2)) if m else sentence
+    return body.strip().rstrip(".")
