@@ -19,6 +19,7 @@ from rag.retrieve.hints import Hints, fiscal_quarter, mentions, names_period, pa
 from rag.retrieve.hybrid import HybridRetriever
 from rag.retrieve.sentences import QUANTITY, answer_size
 from rag.types import Answer, Evidence, Hit
+from rag.units import unit_note
 
 MAX_QUESTION_CHARS = 2000
 _FOLLOW_UP = re.compile(r"^(and|but|also|what about|how about|so)\b|\b(it|its|they|them|those|these|that|this|"
@@ -93,7 +94,7 @@ class Assistant:
         timings["total"] = time.perf_counter() - t
         refused = not citations
         reason = "Nothing in the retrieved passages supports an answer." if refused else ""
-        note = computation_note(asked) if not refused else ""
+        note = "" if refused else _notes(query, aligned, citations, asked, self.retriever.hints(asked.core).years)
         yield Answer(question, REFUSAL if refused else text, citations, refused, tuple(hits), backend,
                      getattr(generator, "model", backend), reasoning, timings, query, dropped, reason, note)
 
@@ -200,6 +201,14 @@ def computation_note(asked) -> str:
         return ""
     how = "; ".join(asked.definitions) or "the figures the question combines"
     return f"If the value is not stated above, compute it from the cited line items: {how}."
+
+
+def _notes(query: str, aligned, citations, asked, years) -> str:
+    """What the answer leaves to arithmetic: its first cited figure in the unit the question
+    asks for, and what a computed metric is made of."""
+    marker = {c.chunk_id: c.marker for c in citations}
+    quoted = [(marker[a.hit.chunk.id], a.sentence) for a in aligned if a.hit is not None]
+    return " ".join(n for n in (unit_note(query, quoted, years), computation_note(asked)) if n)
 
 
 def _visible(text: str) -> str:

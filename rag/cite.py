@@ -78,7 +78,9 @@ def align(answer: str, hits: Sequence[Hit], threshold: float = SUPPORT_THRESHOLD
     [('Grass is green.', 'c2'), ('Pigs fly.', None)]
     """
     out, seen = [], set()
-    passages = [set(tokens(h.chunk.text)) for h in hits]  # once, not once per sentence
+    # A table row restated with the header of its page's table (``Hit.context``) is checked
+    # against both. Token sets once, not once per sentence.
+    passages = [set(tokens(f"{h.context}\n{h.chunk.text}")) for h in hits]
     for sentence in split_sentences(_MARKER.sub("", answer)):
         claim = tokens(sentence)
         key = " ".join(claim)

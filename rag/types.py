@@ -96,6 +96,7 @@ class Hit:
     score: float
     ranks: dict[str, int] = field(default_factory=dict, hash=False, compare=False)
     coverage: float = 0.0  # idf-weighted share of the query's words found in the passage
+    context: str = ""  # the header of a table the passage opens inside (from the page above it)
 
 
 @dataclass(frozen=True)

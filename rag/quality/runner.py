@@ -93,11 +93,14 @@ def _score_answer(row: dict, item: EvalItem, answer: Answer, passages: dict[int,
             row["failures"].append("answered an unanswerable question")
         return
     # Without a pattern, correctness is left to a judge (--judge) or a reader of the answer.
-    row["correct"] = (not answer.refused and matches_all(item.must_include, answer.text)) if item.must_include else None
+    # It reads the answer as shown, its note too: a figure restated in the asked unit is
+    # arithmetic on a cited one. Faithfulness and citations judge the cited sentences alone.
+    shown = f"{answer.text} {answer.note}".strip()
+    row["correct"] = (not answer.refused and matches_all(item.must_include, shown)) if item.must_include else None
     if answer.refused:
         row["failures"].append("refused an answerable question")
     elif row["correct"] is False:
-        missing = [g for g in item.must_include if not matches_all([g], answer.text)]
+        missing = [g for g in item.must_include if not matches_all([g], shown)]
         row["failures"].append(f"answer lacks {' / '.join('|'.join(g) for g in missing)}")
     if answer.refused:
         row["citation_hit"] = False if item.evidence else None

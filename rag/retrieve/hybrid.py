@@ -15,9 +15,10 @@ from rag.errors import ConfigError, EmptyIndexError
 from rag.text import tokens
 from rag.retrieve.bm25 import BM25Index, token_set
 from rag.retrieve.fusion import covered_share, query_weights, ranks, rrf
-from rag.retrieve.hints import (Hints, boost, formal, mentions, parse_hints, period_match, statement_of,
-                                statements_asked, symbol_like)
+from rag.retrieve.hints import Hints, boost, formal, mentions, parse_hints, period_match, symbol_like
+from rag.retrieve.statements import statement_pages, statements_asked
 from rag.retrieve.sentences import key_sentences
+from rag.retrieve.tables import carried_header
 from rag.types import Evidence, Chunk, Hit
 
 FILTER_KEYS = ("company", "publisher", "doc_type", "form", "fiscal_year", "fiscal_quarter", "doc_id", "file",
@@ -105,7 +106,7 @@ class HybridRetriever:
                 self._doc_ids = list(self._docs)
                 position = {d: i for i, d in enumerate(self._doc_ids)}
                 self._doc_of = np.array([position[c.doc_id] for c in index.chunks], dtype=np.int32)
-                self._statement_pages = _statement_pages(index.chunks)
+                self._statement_pages = statement_pages(index.chunks)
                 self._position = {c.id: i for i, c in enumerate(index.chunks)}
                 self._bm25, self._version = index, version
             return self._bm25
@@ -216,17 +217,17 @@ class HybridRetriever:
                   for i, s in fused.items()}
         where = ranks(rankings)
         best = sorted(scored, key=scored.get, reverse=True)[:k]
-        return [Hit(by_id[i], scored[i], where[i], covered[i]) for i in best]
+        return [Hit(by_id[i], scored[i], where[i], covered[i], self._above(i)) for i in best]
 
-
-def _statement_pages(chunks: list[Chunk]) -> list[np.ndarray]:
-    """For each of ``hints.STATEMENTS``, which chunks lie on a page headed by it (the page's
-    first chunk opens with "Consolidated Statements of Cash Flows" or the like)."""
-    first: dict[tuple[str, int], Chunk] = {}
-    for c in chunks:
-        if c.page is not None and ((c.doc_id, c.page) not in first or c.char_start < first[(c.doc_id, c.page)].char_start):
-            first[(c.doc_id, c.page)] = c
-    kinds = {key: statement_of(c.text) for key, c in first.items()}
-    from rag.retrieve.hints import STATEMENTS
-
-    return [np.array([i in kinds.get((c.doc_id, c.page), ()) for c in chunks], dtype=bool) for i in range(len(STATEMENTS))]
+    def _above(self, chunk_id: str) -> str:
+        """The header of the table a passage opens inside: a statement split across chunks
+        leaves its later rows without their years and unit. Read from the chunks above it
+        on the same page (up to three), which is where a reader would look."""
+        at = self._position.get(chunk_id)
+        chunks = self._bm25.chunks
+        if at is None or chunks[at].page is None:
+            return ""
+        here = chunks[at]
+        above = [c.text for c in chunks[max(0, at - 3):at]
+                 if (c.doc_id, c.page) == (here.doc_id, here.page) and c.char_start < here.char_start]
+        return carried_header("\n".join(above)) if above else ""

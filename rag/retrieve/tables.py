@@ -19,7 +19,9 @@ _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
 _PERIOD = re.compile(rf"{_MONTH}\s+\d{{1,2}},?\s+(?:19|20)\d\d|\b(?:FY\s?)?(?:19|20)\d\d\b|\bFY\s?\d\d\b|\bQ[1-4]\s?FY\s?\d\d\b", re.I)
 _NUMBER = r"\(?\$?\s?\(?-?\d[\d,]*(?:\.\d+)?\s?%?\)?"  # "$ 130,497", "(44,477 )", "19%"
 _VALUE = re.compile(_NUMBER + "|—")
-_UNIT = re.compile(r"\((?:\$\s)?in (millions|billions|thousands)[^)]*\)", re.I)
+# "(in millions)", "($ in millions)", "(Dollars in millions, except per share amount)", "(Millions)"
+_UNIT = re.compile(r"\((?:\$\s|dollars |amounts )?in (millions|billions|thousands)[^)]*\)|\((millions|billions|thousands)\b[^)]*\)",
+                   re.I)
 _CHANGE = re.compile(r"[$%]?\s*change|[$%]", re.I)  # headers of a change column, not a group of rows
 MAX_FACTS = 40  # per passage: enough for any table that fits a chunk
 
@@ -141,6 +143,24 @@ def _join_headers(lines: list[str]) -> list[str]:
     return out[:-1]
 
 
+def carried_header(above: str) -> str:
+    r"""The header of the last table in ``above`` (its unit line, the period line and the
+    two lines over it): what a passage that opens inside that table has lost.
+
+    >>> carried_header("Cash flows (in millions)\n2020 2019\nNet income 709 621\nOther, net (20) (41)")
+    '(in millions)\nCash flows\n2020 2019'
+    >>> carried_header("No table here.")
+    ''
+    """
+    lines = [line.strip() for line in _join_headers(above.splitlines())]
+    at = max((i for i, line in enumerate(lines) if _periods(line)), default=-1)
+    if at < 0:
+        return ""
+    units = [m.group(0) for line in lines[:at + 1] for m in [_UNIT.search(line)] if m]
+    head = [_UNIT.sub("", line).strip(" |:") for line in lines[max(0, at - 2):at + 1]]
+    return "\n".join(units[-1:] + [line for line in head if line])
+
+
 def table_facts(text: str) -> list[str]:
     r"""Rows of the tables in ``text`` restated with their column headers, in order.
 
@@ -166,7 +186,7 @@ def table_facts(text: str) -> list[str]:
         if m := _UNIT.search(line):
             # A unit line names the unit of the table it heads: this one if no row has
             # been read under its header yet, else the next.
-            found = f", in {m.group(1).lower()}"
+            found = f", in {(m.group(1) or m.group(2)).lower()}"
             unit, pending = (found, "") if header and not rows else (unit, found)
             line = _UNIT.sub("", line).strip(" |:")
         if not line:

@@ -66,6 +66,22 @@ def test_a_table_row_answers_with_its_column_header_and_passes_the_checker(embed
     assert [a.hit.chunk.id for a in align(top.text, hits)] == ["t"]  # every token of it is in the passage
 
 
+
+@pytest.mark.slow
+def test_rows_of_a_table_continued_from_the_chunk_above_get_its_header(embed):
+    from rag.cite import align
+    from rag.retrieve.tables import carried_header
+
+    above = "Consolidated Statements of Cash Flows\n(In millions)\n2031 2030\nNet income 709 621"
+    rest = "Financing activities\nDividends paid (389) (353)\nRepurchases of stock (41) (20)"
+    chunk = Chunk("cont", "acme-10k", rest, 100, 100 + len(rest), page=7, meta={"title": "Acme 10-K"})
+    hits = [Hit(chunk, 1.0, context=carried_header(above))] + _hits()[0]
+    idf = idf_table([set(tokens(above + rest))] + [set(tokens(p)) for p in PASSAGES])
+    top = key_sentences("How much did Acme pay in dividends in 2031?", hits, idf, embed, n=1)[0]
+    assert top.text == "Financing activities Dividends paid: (389) (2031); (353) (2030), in millions."
+    assert [a.hit.chunk.id for a in align(top.text, hits)] == ["cont"]  # checked against the passage and its header
+    assert align(top.text, [Hit(chunk, 1.0)] + _hits()[0])[0].hit is None  # without the header: no year, no support
+
 @pytest.mark.parametrize("question, answering, other", [
     ("How often does NVIDIA pay a dividend?", "It pays a dividend quarterly.", "It pays a dividend."),
     ("What share of revenue came from Gaming?", "Gaming was 9% of revenue.", "Gaming revenue rose."),
