@@ -14,7 +14,7 @@ Items without evidence are left out.
 
 * ours: ``rag ask --json --backend extractive --k 5 QUESTION`` in a subprocess per item (the CLI
   takes one question per call), earlier turns through ``--history FILE``. Only the CLI's JSON is
-  read: the score is recomputed here, independently of rag's own metric code, on purpose.
+  read: the score is recomputed here, independently of rag's own metric code (rag.quality), on purpose.
 * starter: ``SimpleDirectoryReader(FOLDER).load_data()`` -> ``VectorStoreIndex.from_documents``
   in memory with ``HuggingFaceEmbedding`` of the same model (all-MiniLM-L6-v2), llama-index
   defaults otherwise, then ``as_retriever(similarity_top_k=5)``. It sees the bare question (the
@@ -44,7 +44,7 @@ QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '
                         "\u2014": "-", "\u00a0": " ", "\u00ad": ""})
 
 
-# ---------- independent scoring (deliberately not rag.eval's code) ----------
+# ---------- independent scoring (deliberately not rag.quality's code) ----------
 
 def tokens(text: str) -> list[str]:
     """Lower-cased words and numbers; '1,577.0' stays one token so numbers compare whole."""

@@ -80,7 +80,7 @@ def align(answer: str, hits: Sequence[Hit], threshold: float = SUPPORT_THRESHOLD
     out, seen = [], set()
     # A table row restated with the header of its page's table (``Hit.context``) is checked
     # against both. Token sets once, not once per sentence.
-    passages = [set(tokens(f"{h.context}\n{h.chunk.text}")) for h in hits]
+    passages = [set(tokens(h.passage)) for h in hits]
     for sentence in split_sentences(_MARKER.sub("", answer)):
         claim = tokens(sentence)
         key = " ".join(claim)

@@ -98,6 +98,16 @@ class Hit:
     coverage: float = 0.0  # idf-weighted share of the query's words found in the passage
     context: str = ""  # the header of a table the passage opens inside (from the page above it)
 
+    @property
+    def passage(self) -> str:
+        """What a citation of this hit shows and is checked against: the chunk's text, under
+        the table header it lost to the chunk above.
+
+        >>> Hit(Chunk("c", "d", "Dividends paid (389) (353)", 0, 26), 1.0, context="(In millions)\\n2020 2019").passage
+        '(In millions)\\n2020 2019\\n…\\nDividends paid (389) (353)'
+        """
+        return f"{self.context}\n…\n{self.chunk.text}" if self.context else self.chunk.text
+
 
 @dataclass(frozen=True)
 class Evidence:
@@ -142,7 +152,7 @@ class Answer:
     query: str = ""  # the standalone query retrieval used (a follow-up rewritten with its history)
     unsupported: tuple[str, ...] = ()  # generated sentences no passage supports: removed from ``text``
     reason: str = ""  # why a refusal refused, in words for the user
-    note: str = ""  # what the answer leaves to the reader: a value to compute from the cited line items
+    note: str = ""  # arithmetic on the cited figures: one in the asked unit, or a value to compute from line items
 
     def to_dict(self) -> dict[str, Any]:
         """Everything, hits included, as JSON-ready data (the CLI's ``--json``)."""

@@ -15,8 +15,8 @@ DEV_SET = REPO.parent / "shared" / "evals" / "dev.jsonl"  # the tests name it; t
 FINANCEBENCH = REPO.parent / "shared" / "financebench"  # the second corpus: 44 filings of 17 other companies
 FB_SET = FINANCEBENCH / "dev.jsonl"
 # What an ingested index depends on: a cached FinanceBench index is reused only while these are unchanged.
-_INDEX_INPUTS = ("rag/ingestion", "rag/embed.py", "rag/embed_base.py", "rag/embed_onnx.py", "rag/store", "rag/retrieve/bm25.py",
-                 "rag/text.py", "rag/types.py", "rag/config.py", "constraints.txt")
+_INDEX_INPUTS = ("rag/ingestion", "rag/embed.py", "rag/embed_base.py", "rag/embed_onnx.py", "rag/store",
+                 "rag/retrieve/bm25.py", "rag/text.py", "rag/types.py", "rag/config.py", "constraints.txt")
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 

@@ -70,7 +70,7 @@ def format_sources(hits: Sequence[Hit], budget_chars: int) -> str:
     """
     parts, used = [], 0
     for i, hit in enumerate(hits, start=1):
-        block = f"[{i}] {hit.chunk.meta.get('title', hit.chunk.doc_id)}\n{hit.chunk.text}"
+        block = f"[{i}] {hit.chunk.meta.get('title', hit.chunk.doc_id)}\n{hit.passage}"
         if used + len(block) > budget_chars and parts:
             break
         parts.append(block[: budget_chars - used])

@@ -16,6 +16,7 @@ from rag.quality.grounding import citation_pairs, faithfulness, on_gold
 from rag.quality.items import KINDS, EvalItem
 from rag.quality.metrics import (doc_coverage, evidence_flags, matches_all, percentile, recall_at, reciprocal_rank,
                                refusal_scores)
+from rag.question import parse
 from rag.types import Answer
 
 RECALL_KS = (1, 5, 10)
@@ -51,7 +52,8 @@ def score_item(item: EvalItem, answer_fn: Callable[[EvalItem], Answer], retrieve
     started = time.perf_counter()
     try:
         answer = answer_fn(item)
-        ranked = retrieve(answer.query or item.question, max(RECALL_KS[-1], len(answer.hits)))
+        # The query ``ask`` retrieved with: the question's asking part, statements and line items.
+        ranked = retrieve(parse(answer.query or item.question).retrieval_query, max(RECALL_KS[-1], len(answer.hits)))
     except Exception as exc:  # noqa: BLE001 - one bad item must not sink the run; the row says why
         row.update(error=f"{type(exc).__name__}: {exc}", refused=False, correct=False if item.answerable else None)
         row["failures"].append(f"error: {row['error']}")
@@ -64,7 +66,8 @@ def score_item(item: EvalItem, answer_fn: Callable[[EvalItem], Answer], retrieve
     row["citations"] = [_citation_row(c, passages[c.chunk_id], item) for c in answer.citations]
     row["hits"] = [{"doc_id": h.chunk.doc_id, "page": h.chunk.page, "score": round(h.score, 6)} for h in ranked]
     _score_retrieval(row, item, [(h.chunk.doc_id, h.chunk.text, h.chunk.page) for h in ranked])
-    _score_answer(row, item, answer, {c.marker: passages[c.chunk_id].text for c in answer.citations})
+    shown = {h.chunk.id: h.passage for h in answer.hits}  # what a citation shows: a continued table under its header
+    _score_answer(row, item, answer, {c.marker: shown[c.chunk_id] for c in answer.citations})
     if judge_fn and not answer.refused:
         row["judge_faithfulness"] = judge_fn(answer, passages)
     return row

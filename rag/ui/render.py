@@ -138,7 +138,7 @@ def sources_html(answer: Answer, turn: int) -> str:
         return (_panel_head("Not in the sources", "refusal", turn=turn) + _searched_as(answer) +
                 f'<p class="lead">{escape(answer.reason or "No passage covers enough of the question.")} '
                 'There is no answer. The closest passages were:</p>' + body)
-    passages = {h.chunk.id: h.chunk.text for h in answer.hits}
+    passages = {h.chunk.id: h.passage for h in answer.hits}  # a continued table's rows under its header
     cards = "".join(citation_card(c, passages.get(c.chunk_id, c.quote), turn) for c in answer.citations)
     removed = ""
     if answer.unsupported:
