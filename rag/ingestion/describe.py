@@ -14,21 +14,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import Counter
+
+from rag.ingestion.cover import DATE, MONTHS, clean_name, flatten, parse_date, registrant_of, short_name, ticker
 
 COVER_CHARS = 6000  # the cover page and a little more: a filing says who and when up front
-_MONTHS = ("january february march april may june july august september october november december").split()
-DATE = r"(?:" + "|".join(m.capitalize() for m in _MONTHS) + r"|" + "|".join(m.upper() for m in _MONTHS) + r")\s*\d{1,2},\s*\d{4}"
 _FORM = re.compile(r"\bFORM\s*(10-K(?:405|T)?|10-Q|8-K|20-F|40-F|6-K|11-K|S-1)\b", re.I)
 _PERIOD = re.compile(r"\bfor the (fiscal year|year|quarterly period|quarter|period)\s+ended\D{0,40}?(" + DATE + ")", re.I)
 _REPORT_DATE = re.compile(r"Date of (?:report|earliest event reported)\D{0,60}?(" + DATE + ")", re.I)
-_EXACT_NAME = re.compile(r"\(\s*Exact name of (?:the )?registrant", re.I)
-_TICKER = re.compile(r"([A-Z][\w.&'’-]*(?:,? [A-Z&][\w.&'’-]*){0,5})\s*\((?:NYSE|NASDAQ|Nasdaq|NYSE American|"
-                     r"NYSE MKT|TSX|LSE|ASX)\s*:\s*[A-Z.]{1,6}[;,)]")
-_LEGAL = re.compile(r"([A-Z0-9][\w&.'’-]*(?: (?:&|[A-Z0-9][\w&.'’-]*)){0,4}),? (?i:Inc\.?|Incorporated|Corporation|Corp\.?|"
-                    r"Company|Co\.|plc|Ltd\.?|Limited|N\.V\.|S\.A\.|AG|SE|LLC|L\.P\.)(?![\w])")
-_SUFFIX = re.compile(r"(?:,?\s+(?:inc\.?|incorporated|corporation|corp\.?|company|co\.?|plc|ltd\.?|limited|n\.v\.|s\.a\.|"
-                     r"ag|se|llc|l\.p\.|holdings?))+\s*$|^the\s+|\.com$", re.I)
 _RELEASE = re.compile(r"\b(?:reports?|reported|announces?|announced)\b[^.]{0,120}\bresults\b|for immediate release", re.I)
 _ORD = {"first": "1", "second": "2", "third": "3", "fourth": "4", "1st": "1", "2nd": "2", "3rd": "3", "4th": "4"}
 _RELEASE_PERIOD = re.compile(r"\b(?:(20\d\d)\s+)?(first|second|third|fourth)[- ]quarter(?:\s+(?:of\s+)?(?:fiscal\s+)?"
@@ -60,14 +52,14 @@ def describe(text: str, facts: dict[str, str] | None = None) -> dict[str, str]:
     if not form:
         return _describe_work(text)
     out = {"form": form}
-    registrant = _clean_name(facts.get("EntityRegistrantName", "")) or registrant_of(cover, text)
+    registrant = clean_name(facts.get("EntityRegistrantName", "")) or registrant_of(cover, text)
     if registrant:
         out["registrant"] = registrant
         out["company"] = short_name(registrant, text)
-    ticker = _ticker(cover)
-    if ticker:
-        out["ticker"] = ticker
-    end = _date(facts.get("DocumentPeriodEndDate", "")) or _period_end(form, cover)
+    symbol = ticker(cover)
+    if symbol:
+        out["ticker"] = symbol
+    end = parse_date(facts.get("DocumentPeriodEndDate", "")) or _period_end(form, cover)
     if end:
         out["period_end"] = end.isoformat()
     year, quarter = _fiscal(form, facts, text, end)
@@ -110,140 +102,12 @@ def _form(facts: dict[str, str], cover: str) -> str:
     return ""
 
 
-def registrant_of(cover: str, text: str) -> str:
-    """The registrant's name: the words before "(Exact name of registrant…)" or after the
-    commission file number, else the name before a ticker ("PepsiCo, Inc. (NASDAQ: PEP)"),
-    else the first words of a release's headline ("Amcor reports…"), else the most
-    frequent legal name in the text.
-
-    >>> registrant_of("Commission File No. 1-10635\\nNIKE, Inc .\\n(Exact name of Registrant as specified)", "")
-    'NIKE, Inc.'
-    >>> registrant_of("Commission File Number 001-37845 MICROSOFT CORPORATION WASHINGTON 91-1144442", "")
-    'MICROSOFT CORPORATION'
-    >>> registrant_of("PURCHASE, N.Y. - April 25, 2023 - PepsiCo, Inc. (NASDAQ: PEP) today reported", "")
-    'PepsiCo, Inc.'
-    """
-    flat = flatten(cover)
-    m = _EXACT_NAME.search(flat)
-    if m:
-        before = flat[max(0, m.start() - 240):m.start()]
-        cuts = [a.end() for a in _ANCHOR.finditer(before)]
-        name = before[cuts[-1] if cuts else 0:].strip(" ,:;_-")
-        if _looks_like_name(name):
-            return _clean_name(name)
-    m = _FILE_NUMBER.search(flat)
-    if m:
-        rest = flat[m.end():m.end() + 160]
-        n = _LEGAL.match(rest) or re.match(r"(.{2,60}?)\s+(?:State of|\()", rest)
-        if n and _looks_like_name(n.group(0) if n.re is _LEGAL else n.group(1)):
-            return _clean_name(n.group(0) if n.re is _LEGAL else n.group(1))
-    m = _TICKER.search(flat[:3000])
-    if m and _looks_like_name(m.group(1)):
-        return _clean_name(re.sub(r"^.*\s[-–—]\s+", "", m.group(1)))
-    m = re.match(r"\s*(?:[^.]{0,40}?\b\d{4}\s+)?([A-Z][\w&.'’-]*(?: [A-Z&][\w&.'’-]*){0,4}) (?:reports|announces)\b", flat[:300])
-    if m:
-        return _clean_name(m.group(1))
-    names = Counter(_clean_name(x.group(0)[len(x.group(1)) - len(base):]) for x in _LEGAL.finditer(text[:200_000])
-                    if (base := re.sub(r"^The\s+", "", x.group(1))) and base.split()[0].lower() not in _DETERMINERS)
-    return names.most_common(1)[0][0] if names else ""
-
-
-def flatten(text: str) -> str:
-    """Whitespace collapsed, invisible characters out: PDF covers break lines mid-name.
-
-    >>> flatten("MGM\\nR\\nESORTS\\u200b I")
-    'MGM R ESORTS I'
-    """
-    return " ".join(re.sub(r"[\u200b-\u200d\ufeff\u00ad\ufffe]", "", text).split())
-
-
-_DETERMINERS = frozenset("the our this that each such any other its their a an parent".split())
-_FILE_NUMBER = re.compile(r"commission file (?:no\.?|number)\s*:?\s*\d[\d-]{3,}\s*", re.I)
-# What comes just before a registrant's name on a cover: the file number, the report date,
-# the blank transition period, a rule of underscores.
-_ANCHOR = re.compile(r"(?:no\.?|number)\s*:?\s*\d[\d-]{3,}|" + DATE + r"(?:\s*\(" + DATE + r"\))?|"
-                     r"\bfrom\W*to\b[\s_.]*|_{3,}|\(Mark One\)", re.I)
-
-
-_LISTED = re.compile(r"\((?:NYSE|NASDAQ|Nasdaq|NYSE American)\s*:\s*([A-Z]{2,5})[;,)]|"
-                     r"\b([A-Z]{2,5})\s+(?:The\s+)?(?:New York Stock Exchange|NYSE|Nasdaq|NASDAQ)\b")
-
-
-def _ticker(cover: str) -> str:
-    """The trading symbol a cover or release gives ("(NYSE: JNJ)", "Common stock JPM The
-    New York Stock Exchange").
-
-    >>> _ticker("Title of each class Trading Symbol(s) Common stock JPM The New York Stock Exchange")
-    'JPM'
-    >>> _ticker("PepsiCo, Inc. (NASDAQ: PEP) today reported"), _ticker("no listing")
-    ('PEP', '')
-    """
-    m = _LISTED.search(cover)
-    return (m.group(1) or m.group(2)) if m else ""
-
-
-def _looks_like_name(line: str) -> bool:
-    line = line.strip(" ._-")
-    return (2 <= len(line) <= 80 and bool(re.match(r"[A-Z0-9]", line)) and not re.search(
-        r"commission|securities|exchange act|transition|\bended\b|washington|\bform\b|^\(|\d{2}-\d{5,}|report", line, re.I))
-
-
-def _clean_name(name: str) -> str:
-    """ "MGM R ESORTS I NTERNATIONAL" (small capitals extracted from a PDF) → "MGM RESORTS INTERNATIONAL"."""
-    name = re.sub(r"\b([A-Z]) ([A-Z]{2,})\b", r"\1\2", " ".join(name.split()))
-    return re.sub(r"\s+([.,])", r"\1", name).strip(" _-")
-
-
-def short_name(registrant: str, text: str = "") -> str:
-    """The name people use: legal suffixes off, in the casing the document itself uses most.
-
-    >>> short_name("AMERICAN WATER WORKS COMPANY, INC.", "American Water Works is a utility. American Water Works")
-    'American Water Works'
-    >>> short_name("Amazon.com, Inc.", "Amazon sells things"), short_name("3M COMPANY"), short_name("NVIDIA CORP", "NVIDIA")
-    ('Amazon', '3M', 'NVIDIA')
-    """
-    name = registrant.strip()
-    for _ in range(3):
-        name = _SUFFIX.sub("", name).strip(" ,&")
-    if not name:
-        return registrant
-    # Capitalized spellings only ("nvidia" is a URL), and a caps-only cover line gives way to
-    # the body's own spelling ("AMERICAN WATER WORKS" → "American Water Works").
-    spelled = r"\s+".join(map(re.escape, name.split()))
-    forms = Counter(" ".join(m.group(0).split()) for m in re.finditer(rf"(?<![\w.]){spelled}(?![\w])", text[:300_000], re.I)
-                    if m.group(0)[0].isupper() or m.group(0)[0].isdigit())
-    if not forms:
-        return name.title() if name.isupper() and len(name) > 4 and " " in name else name
-    best, count = forms.most_common(1)[0]
-    softer = [(f, c) for f, c in forms.most_common() if not f.isupper() and c * 2 >= count]
-    return softer[0][0] if best.isupper() and " " in best and softer else best
-
-
-def _date(value: str) -> dt.date | None:
-    """A cover or ``dei`` date ("July 27, 2025", "2025-07-27", "JULY 27, 2025") as a date.
-
-    >>> _date("JULY 27, 2025"), _date("2025-07-27"), _date("soon")
-    (datetime.date(2025, 7, 27), datetime.date(2025, 7, 27), None)
-    """
-    value = " ".join(value.replace("\xa0", " ").split())
-    m = re.search(r"(\d{4})-(\d\d)-(\d\d)", value)
-    if m:
-        return dt.date(*map(int, m.groups()))
-    m = re.search(r"([A-Za-z]+)\s+(\d{1,2}),\s*(\d{4})", value)
-    if m and m.group(1).lower() in _MONTHS:
-        try:
-            return dt.date(int(m.group(3)), _MONTHS.index(m.group(1).lower()) + 1, int(m.group(2)))
-        except ValueError:
-            return None
-    return None
-
-
 def _period_end(form: str, cover: str) -> dt.date | None:
     m = _PERIOD.search(cover) or (re.search(r"\bended\s+(" + DATE + ")", cover[:3000], re.I) if form == "earnings release" else None)
     if m:
-        return _date(m.group(m.lastindex))
+        return parse_date(m.group(m.lastindex))
     m = _REPORT_DATE.search(cover)
-    return _date(m.group(1)) if m else None
+    return parse_date(m.group(1)) if m else None
 
 
 def _fiscal(form: str, facts: dict[str, str], text: str, end: dt.date | None) -> tuple[str, str]:
@@ -316,7 +180,7 @@ def _describe_work(text: str) -> dict[str, str]:
             out["authors"] = by
     m = _ARXIV_DATE.search(text[:20_000])
     if m:
-        month = next((i for i, name in enumerate(_MONTHS, 1) if name.startswith(m.group(2).lower())), 0)
+        month = next((i for i, name in enumerate(MONTHS, 1) if name.startswith(m.group(2).lower())), 0)
         if month:
             out["date"] = dt.date(int(m.group(3)), month, int(m.group(1))).isoformat()
     return out
