@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from rag.cite import add_evidence, align, cite
@@ -65,10 +65,11 @@ class Assistant:
         # The passage checks first: an off-topic question is refused without paying for
         # key sentences (~0.2 s of embedding). They judge the core of the question.
         coverage = max((c for s in subjects(asked) for c in self.retriever.coverage(s, hits)), default=0.0)
-        reason = passage_refusal(asked.core, hits, self.settings.refusal_threshold, coverage)
+        common = self.retriever.common_word  # "Real", "Highest": capitalized, but no names
+        reason = passage_refusal(asked.core, hits, self.settings.refusal_threshold, coverage, common)
         evidence = self.retriever.key_sentences(asked.core, hits, answer_size(asked.core)) if hits and not reason else []
         timings["evidence"] = time.perf_counter() - t - timings["retrieve"]
-        reason = reason or evidence_refusal(asked.core, evidence, self.retriever.hints(asked.core))
+        reason = reason or evidence_refusal(asked.core, evidence, self.retriever.hints(asked.core), common)
         if reason:
             timings["total"] = time.perf_counter() - t
             yield Answer(question, REFUSAL, refused=True, hits=tuple(hits), backend=backend, query=query,
@@ -113,18 +114,21 @@ def refusal_reason(query: str, hits: Sequence[Hit], evidence: Sequence[Evidence]
     return passage_refusal(query, hits, threshold) or evidence_refusal(query, evidence, hints or parse_hints(query))
 
 
-def passage_refusal(query: str, hits: Sequence[Hit], threshold: float, coverage: float | None = None) -> str:
+def passage_refusal(query: str, hits: Sequence[Hit], threshold: float, coverage: float | None = None,
+                    common: Callable[[str], bool] | None = None) -> str:
     """The first two checks of ``refusal_reason``: they need the passages only. ``coverage``
-    is the best passage's share of ``query`` (default: what retrieval measured)."""
+    is the best passage's share of ``query`` (default: what retrieval measured); ``common``
+    tells a capitalized common word from a name (``missing_entities``)."""
     if (max((h.coverage for h in hits), default=0.0) if coverage is None else coverage) < threshold:
         return "No passage in the sources covers this question."
-    unknown = missing_entities(query, [f"{h.chunk.header()} {h.chunk.text}" for h in hits])
+    unknown = missing_entities(query, [f"{h.chunk.header()} {h.chunk.text}" for h in hits], common)
     if unknown:
         return f"No passage found for this question mentions {', '.join(unknown)}."
     return ""
 
 
-def evidence_refusal(query: str, evidence: Sequence[Evidence], hints: Hints) -> str:
+def evidence_refusal(query: str, evidence: Sequence[Evidence], hints: Hints,
+                     common: Callable[[str], bool] | None = None) -> str:
     """The last two checks of ``refusal_reason``: they read the key sentences' passages."""
     if not evidence:
         return ""
@@ -142,7 +146,7 @@ def evidence_refusal(query: str, evidence: Sequence[Evidence], hints: Hints) -> 
             return f"No passage found for this question gives the figure for {', '.join(bare)}."
     if QUANTITY.search(query):
         top = evidence[0].hit.chunk
-        off = missing_entities(query, [f"{top.header()} {top.text}"])
+        off = missing_entities(query, [f"{top.header()} {top.text}"], common)
         if off:
             return (f"The closest figure is from {top.meta.get('title', top.doc_id)}, which does not mention "
                     f"{', '.join(off)}.")
@@ -170,21 +174,26 @@ def _of_quarter(chunk, quarter: str, year: str) -> bool:
 _NOT_NAME = re.compile(r"^(?:FY\w*|Q[1-4]\w*|H[12]|[1-4]Q\w*|\d\w*|[A-Z]{2,6})$")
 
 
-def missing_entities(question: str, texts: Sequence[str]) -> list[str]:
+def missing_entities(question: str, texts: Sequence[str], common: Callable[[str], bool] | None = None) -> list[str]:
     """Names in the question (capitalized words past the first) that no passage mentions.
 
     Asking about a company or model the sources never name is the clearest case for
-    "the sources don't say", however well the other words match.
+    "the sources don't say", however well the other words match. Analysts capitalize
+    common words too ("the Highest EBITDAR Contribution"): ``common(word)`` says which
+    capitalized words are not names (the retriever's ``common_word``: the corpus mostly
+    writes them in lower case).
 
     >>> missing_entities("How much did Zeta pay for its plants?", ["Acme paid $5 million for its plants."])
     ['Zeta']
     >>> missing_entities("What did NVIDIA earn?", ["NVIDIA revenue was $130 billion."])
     []
+    >>> missing_entities("What was the Real change?", ["Sales rose."], common=lambda w: w == "Real")
+    []
     """
     words = {m.group(1) for m in _ENTITY.finditer(question.strip())} - _COMMON
     words = {w for w in words if not _NOT_NAME.match(w)}
     have = set(tokens(" ".join(texts)))
-    return sorted(w for w in words if not all(t in have for t in tokens(w)))
+    return sorted(w for w in words if not all(t in have for t in tokens(w)) and not (common and common(w)))
 
 
 def computation_note(asked) -> str:

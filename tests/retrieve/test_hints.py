@@ -55,3 +55,15 @@ def test_filings_of_other_companies_resolve_in_their_own_calendars(financebench_
     assert scope("Amcor's Q2 of FY2023 restructuring liability") == ["fb-71c39c3f"]  # the quarter ended Dec 31, 2022
     assert scope("Nike's total current assets at the end of FY2019") == ["fb-7dbdf1bc"]
     assert "fb-dba7d6cc" in scope("JnJ's FY2022 inventory turnover")  # by its trading symbol; the year ended Jan 1, 2023
+
+
+def test_capitalized_common_words_are_not_names_but_names_are(financebench_index):
+    """Analysts write "the Highest EBITDAR Contribution"; the refusal gate must not ask the
+    passages for a company called "Highest", and must still ask them for a real name."""
+    from rag.answer import missing_entities
+
+    r = HybridRetriever(financebench_index)
+    assert [w for w in ("Highest", "Real", "Adjusted", "Expense") if not r.common_word(w)] == []
+    assert [w for w in ("Anthropic", "Zeta", "Apple", "Meta") if r.common_word(w)] == []
+    passages = ["Las Vegas Strip Resorts contributed the largest share of Adjusted Property EBITDAR."]
+    assert missing_entities("Which region had the Highest EBITDAR Contribution for Zeta?", passages, r.common_word) == ["Zeta"]
