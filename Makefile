@@ -67,7 +67,7 @@ test: install $(CHROMIUM)
 	$(PY) -m pytest
 
 bench: install
-	$(PY) evals/bench_ingest.py
+	$(if $(MIRROR),RAG_CORPUS_MIRROR=$(MIRROR)) $(PY) evals/bench_ingest.py
 	$(PY) evals/bench_query.py
 
 # Re-pin: the newest versions, resolved in a scratch venv (with the llama.cpp wheel built above),

@@ -266,8 +266,12 @@ def main() -> None:
         corpus = args.corpus.resolve() if args.corpus else Path(tmp) / "documents"
         if not args.corpus:
             from rag import corpus as rag_corpus
+            from rag.config import Settings
 
-            fetch_failed = rag_corpus.fetch(corpus).failed
+            fetch_failed = rag_corpus.fetch(corpus, Settings.load().corpus_mirror).failed  # RAG_CORPUS_MIRROR
+            if not any(corpus.iterdir()):
+                sys.exit(f"No corpus document could be fetched ({len(fetch_failed)} failed): set RAG_CORPUS_MIRROR to a "
+                         "folder holding them (`make bench` uses ../shared/corpus) or pass --corpus DIR.")
         ours = spawn("ours", corpus, Path(tmp) / "ours")
         again = spawn("reingest", corpus, Path(tmp) / "ours") if "error" not in ours else {"error": "skipped"}
         raw = spawn("raw", corpus, Path(tmp) / "ours") if "error" not in ours else {"error": "skipped"}
