@@ -69,7 +69,8 @@ class Assistant:
         reason = passage_refusal(asked.core, hits, self.settings.refusal_threshold, coverage, common)
         evidence = self.retriever.key_sentences(asked.core, hits, answer_size(asked.core)) if hits and not reason else []
         timings["evidence"] = time.perf_counter() - t - timings["retrieve"]
-        reason = reason or evidence_refusal(asked.core, evidence, self.retriever.hints(asked.core), common)
+        hints = self.retriever.hints(asked.core)
+        reason = reason or evidence_refusal(asked.core, evidence, hints, common)
         if reason:
             timings["total"] = time.perf_counter() - t
             yield Answer(question, REFUSAL, refused=True, hits=tuple(hits), backend=backend, query=query,
@@ -95,7 +96,7 @@ class Assistant:
         timings["total"] = time.perf_counter() - t
         refused = not citations
         reason = "Nothing in the retrieved passages supports an answer." if refused else ""
-        note = "" if refused else _notes(query, aligned, citations, asked, self.retriever.hints(asked.core).years)
+        note = "" if refused else _notes(query, aligned, citations, asked, hints.years)
         yield Answer(question, REFUSAL if refused else text, citations, refused, tuple(hits), backend,
                      getattr(generator, "model", backend), reasoning, timings, query, dropped, reason, note)
 
@@ -179,7 +180,7 @@ def missing_entities(question: str, texts: Sequence[str], common: Callable[[str]
 
     Asking about a company or model the sources never name is the clearest case for
     "the sources don't say", however well the other words match. Analysts capitalize
-    common words too ("the Highest EBITDAR Contribution"): ``common(word)`` says which
+    common words too ("the Segment with the Highest Margin"): ``common(word)`` says which
     capitalized words are not names (the retriever's ``common_word``: the corpus mostly
     writes them in lower case).
 
@@ -187,7 +188,7 @@ def missing_entities(question: str, texts: Sequence[str], common: Callable[[str]
     ['Zeta']
     >>> missing_entities("What did NVIDIA earn?", ["NVIDIA revenue was $130 billion."])
     []
-    >>> missing_entities("What was the Real change?", ["Sales rose."], common=lambda w: w == "Real")
+    >>> missing_entities("What was the Real growth?", ["Sales rose."], common=lambda w: w == "Real")
     []
     """
     words = {m.group(1) for m in _ENTITY.finditer(question.strip())} - _COMMON

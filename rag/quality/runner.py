@@ -66,8 +66,8 @@ def score_item(item: EvalItem, answer_fn: Callable[[EvalItem], Answer], retrieve
     row["citations"] = [_citation_row(c, passages[c.chunk_id], item) for c in answer.citations]
     row["hits"] = [{"doc_id": h.chunk.doc_id, "page": h.chunk.page, "score": round(h.score, 6)} for h in ranked]
     _score_retrieval(row, item, [(h.chunk.doc_id, h.chunk.text, h.chunk.page) for h in ranked])
-    shown = {h.chunk.id: h.passage for h in answer.hits}  # what a citation shows: a continued table under its header
-    _score_answer(row, item, answer, {c.marker: shown[c.chunk_id] for c in answer.citations})
+    cited = {h.chunk.id: h.passage for h in answer.hits}  # what a citation shows: a continued table under its header
+    _score_answer(row, item, answer, {c.marker: cited[c.chunk_id] for c in answer.citations})
     if judge_fn and not answer.refused:
         row["judge_faithfulness"] = judge_fn(answer, passages)
     return row

@@ -172,7 +172,7 @@ class HybridRetriever:
 
     def common_word(self, word: str) -> bool:
         """Whether the sources write ``word`` in lower case often enough for it to be a
-        capitalized common word of a question ("the Real change", "the Highest EBITDAR"),
+        capitalized common word of a question ("Real Growth", "the Highest Margin"),
         not a name. Names are written capitalized, except in URLs and handles (left out).
         On both development corpora the names questions use are ≤ 25 % lower case and
         capitalized common words ≥ 44 %: one third lies between. Scans the chunk texts

@@ -233,6 +233,7 @@ def key_sentences(query: str, hits: Sequence[Hit], idf: dict[str, float],
     candidates = [(rank, plain(s), False) for rank, hit in enumerate(hits) for s in split_sentences(hit.chunk.text)
                   if 20 <= len(s) <= MAX_CHARS and len(re.findall(r"[A-Za-z]{2,}", s)) >= 4]
     for rank, hit in enumerate(hits):
+        # Not ``hit.passage``: its "…" line would read as a row group's label.
         facts = table_facts(f"{hit.context}\n{hit.chunk.text}" if hit.context else hit.chunk.text)
         # A table continued from the chunk above has lost its header: its rows still say
         # which line item holds which figures ("Purchases of property … (1,577) (1,373)").

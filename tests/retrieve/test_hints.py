@@ -58,12 +58,12 @@ def test_filings_of_other_companies_resolve_in_their_own_calendars(financebench_
 
 
 def test_capitalized_common_words_are_not_names_but_names_are(financebench_index):
-    """Analysts write "the Highest EBITDAR Contribution"; the refusal gate must not ask the
+    """Analysts write "the Segment with the Highest Adjusted Margin"; the refusal gate must not ask the
     passages for a company called "Highest", and must still ask them for a real name."""
     from rag.answer import missing_entities
 
     r = HybridRetriever(financebench_index)
     assert [w for w in ("Highest", "Real", "Adjusted", "Expense") if not r.common_word(w)] == []
     assert [w for w in ("Anthropic", "Zeta", "Apple", "Meta") if r.common_word(w)] == []
-    passages = ["Las Vegas Strip Resorts contributed the largest share of Adjusted Property EBITDAR."]
-    assert missing_entities("Which region had the Highest EBITDAR Contribution for Zeta?", passages, r.common_word) == ["Zeta"]
+    passages = ["The packaging segment reported the best operating margin of the year."]
+    assert missing_entities("Which Segment had the Highest Adjusted Margin at Zeta?", passages, r.common_word) == ["Zeta"]
