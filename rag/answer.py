@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from rag import answerability
 from rag.cite import add_evidence, align, cite
 from rag.text import tokens
 from rag.config import Settings
@@ -58,19 +59,9 @@ class Assistant:
         except RagError:
             pass  # said below, if this question gets as far as the model (a refusal or an empty index comes first)
         t = time.perf_counter()
-        query = self.retriever.canonical(condense(question, history))
-        asked = parse(query)  # the subject apart from the role, instructions and definitions
-        hits = self.retriever.retrieve(asked.retrieval_query, k, filters)
-        timings["retrieve"] = time.perf_counter() - t
-        # The passage checks first: an off-topic question is refused without paying for
-        # key sentences (~0.2 s of embedding). They judge the core of the question.
-        coverage = max((c for s in subjects(asked) for c in self.retriever.coverage(s, hits)), default=0.0)
-        common = self.retriever.common_word  # "Real", "Highest": capitalized, but no names
-        reason = passage_refusal(asked.core, hits, self.settings.refusal_threshold, coverage, common)
-        evidence = self.retriever.key_sentences(asked.core, hits, answer_size(asked.core)) if hits and not reason else []
-        timings["evidence"] = time.perf_counter() - t - timings["retrieve"]
-        hints = self.retriever.hints(asked.core)
-        reason = reason or evidence_refusal(asked.core, evidence, hints, common)
+        gate = self.gate(question, history, filters, k, timings)
+        query, asked, hits, evidence, hints, reason = (gate["query"], gate["asked"], gate["hits"], gate["evidence"],
+                                                      gate["hints"], gate["reason"])
         if reason:
             timings["total"] = time.perf_counter() - t
             yield Answer(question, REFUSAL, refused=True, hits=tuple(hits), backend=backend, query=query,
@@ -101,6 +92,39 @@ class Assistant:
                      getattr(generator, "model", backend), reasoning, timings, query, dropped, reason, note)
 
 
+    def gate(self, question: str, history=None, filters=None, k: int = 5, timings: dict | None = None,
+             learned: bool = True) -> dict[str, Any]:
+        """Retrieval and the refusal checks: the query, the parsed question, hits, key
+        sentences, hints, the answerability features and why to refuse ("" to answer).
+        ``learned=False`` leaves out the answerability model (its fit script reads the rest)."""
+        timings = {} if timings is None else timings
+        t = time.perf_counter()
+        query = self.retriever.canonical(condense(question, history))
+        asked = parse(query)  # the subject apart from the role, instructions and definitions
+        hits = self.retriever.retrieve(asked.retrieval_query, k, filters)
+        timings["retrieve"] = time.perf_counter() - t
+        # The passage checks first: an off-topic question is refused without paying for
+        # key sentences (~0.2 s of embedding). They judge the core of the question.
+        coverage = max((c for s in subjects(asked) for c in self.retriever.coverage(s, hits)), default=0.0)
+        common = self.retriever.common_word  # "Real", "Highest": capitalized, but no names
+        reason = passage_refusal(asked.core, hits, self.settings.refusal_threshold, coverage, common)
+        evidence = self.retriever.key_sentences(asked.core, hits, answer_size(asked.core)) if hits and not reason else []
+        hints = self.retriever.hints(asked.core)
+        reason = reason or evidence_refusal(asked.core, evidence, hints, common, self.retriever.periodless(hints))
+        values = {}
+        if evidence and not reason:
+            values = answerability.features(asked.core, evidence, coverage, hints, self.retriever.idf,
+                                            self.retriever.embedder.embed)
+            model = answerability.load_model()
+            # Off while it fails the held-out sets (answerability.json says why and what it measured).
+            if learned and model.get("enabled") and answerability.probability(values, model) < model["threshold"]:
+                reason = ("The closest passages share words with the question but do not state what it asks. "
+                          "Ask about something the sources cover, or name the document, company or period.")
+        timings["evidence"] = time.perf_counter() - t - timings["retrieve"]
+        return {"query": query, "asked": asked, "hits": hits, "evidence": evidence, "hints": hints,
+                "features": values, "reason": reason}
+
+
 def refusal_reason(query: str, hits: Sequence[Hit], evidence: Sequence[Evidence], threshold: float,
                    hints: Hints | None = None) -> str:
     """Why the retrieved evidence cannot answer ``query`` ("" when it may).
@@ -129,10 +153,20 @@ def passage_refusal(query: str, hits: Sequence[Hit], threshold: float, coverage:
 
 
 def evidence_refusal(query: str, evidence: Sequence[Evidence], hints: Hints,
-                     common: Callable[[str], bool] | None = None) -> str:
-    """The last two checks of ``refusal_reason``: they read the key sentences' passages."""
+                     common: Callable[[str], bool] | None = None, periodless: dict | None = None) -> str:
+    """The last checks of ``refusal_reason``: they read the key sentences' passages.
+    ``periodless`` are the named companies with no document of the asked period
+    (``HybridRetriever.periodless``)."""
     if not evidence:
         return ""
+    if periodless and not any(y in e.text for e in evidence for y in hints.years):
+        # Filings end somewhere and start somewhere: no document of theirs is of that
+        # period and no key sentence names its year (a five-year table would).
+        when = ", ".join(hints.dates or hints.years)
+        held = "; ".join(f"{c}'s are of fiscal {', '.join(ys)}" if ys else f"{c}'s state no period"
+                         for c, ys in periodless.items())
+        return (f"The sources hold no document for {when} ({held}), and no passage found gives figures for it. "
+                "Ask about a period the indexed documents cover.")
     asks = bool(QUANTITY.search(query) or _FIGURE_WORDS.search(query))  # a figure
     period = fiscal_quarter(query) if asks else None
     if period and not any(_of_quarter(e.hit.chunk, *period) for e in evidence):
@@ -145,9 +179,13 @@ def evidence_refusal(query: str, evidence: Sequence[Evidence], hints: Hints,
             e.hit.chunk.meta.get("company") == c or mentions(e.text, c) for e in evidence)]
         if bare:
             return f"No passage found for this question gives the figure for {', '.join(bare)}."
-    if QUANTITY.search(query):
+    if asks:
+        # "How much…": the best sentence's passage must name what the question names. A
+        # figure asked another way ("What was X's revenue?"): some key sentence's passage must
+        # (a comparison's best sentence covers one of its sides only).
         top = evidence[0].hit.chunk
-        off = missing_entities(query, [f"{top.header()} {top.text}"], common)
+        passages = [top] if QUANTITY.search(query) else [e.hit.chunk for e in evidence]
+        off = missing_entities(query, [f"{c.header()} {c.text}" for c in passages], common)
         if off:
             return (f"The closest figure is from {top.meta.get('title', top.doc_id)}, which does not mention "
                     f"{', '.join(off)}.")
@@ -171,8 +209,9 @@ def _of_quarter(chunk, quarter: str, year: str) -> bool:
     return names_period(f"{chunk.header()} {chunk.text}", quarter, year)
 
 
-# Periods and units are not names: "FY2019", "Q2", "FY2023Q1", "H1", "USD", "EBITDA".
-_NOT_NAME = re.compile(r"^(?:FY\w*|Q[1-4]\w*|H[12]|[1-4]Q\w*|\d\w*|[A-Z]{2,6})$")
+# Periods, months and units are not names: "FY2019", "Q2", "FY2023Q1", "H1", "July", "USD", "EBITDA".
+_NOT_NAME = re.compile(r"^(?:FY\w*|Q[1-4]\w*|H[12]|[1-4]Q\w*|\d\w*|[A-Z]{2,6}|January|February|March|April|May|June|"
+                       r"July|August|September|October|November|December)$")
 
 
 def missing_entities(question: str, texts: Sequence[str], common: Callable[[str], bool] | None = None) -> list[str]:

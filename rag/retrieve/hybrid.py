@@ -170,6 +170,26 @@ class HybridRetriever:
         best = max(theirs.values(), default=0.0)
         return [d for d, fit in theirs.items() if fit == best or fit >= 0.8] if best > 0 else list(theirs)
 
+    def periodless(self, hints: Hints) -> dict[str, list[str]]:
+        """The named companies none of whose documents is of the asked period, or holds it
+        in its comparative columns (``period_match`` 0 for all: "Acme's 2031 revenue" over
+        filings of 2024 and 2025), each with the fiscal years its documents are of. {} when
+        the question names no company or no period.
+
+        Not a pure function (it reads the index); ``period_match`` has the worked examples.
+        """
+        if not (hints.companies and hints.period):
+            return {}
+        self.bm25  # noqa: B018 - reloads with the index
+        # By year only: an annual report states each quarter's dividend, and a fourth
+        # quarter's release is of the year another calendar names one higher.
+        hints = Hints(hints.companies, years=hints.years or tuple(sorted({d[:4] for d in hints.dates})))
+        fits: dict[str, list[tuple[float, str]]] = {}
+        for meta in self._docs.values():
+            if meta.get("company") in hints.companies:
+                fits.setdefault(meta["company"], []).append((period_match(meta, hints), str(meta.get("fiscal_year", ""))))
+        return {c: sorted({y for _, y in f if y}) for c, f in fits.items() if max(fit for fit, _ in f) == 0.0}
+
     def common_word(self, word: str) -> bool:
         """Whether the sources write ``word`` in lower case often enough for it to be a
         capitalized common word of a question ("Real Growth", "the Highest Margin"),
