@@ -16,7 +16,7 @@ from rag.config import Settings
 from rag.errors import QuestionError, RagError
 from rag.generate.base import REFUSAL, get_generator, split_reasoning
 from rag.question import parse, subjects
-from rag.retrieve.hints import Hints, fiscal_quarter, mentions, names_period, parse_hints
+from rag.retrieve.hints import MONTHS, Hints, fiscal_quarter, mentions, names_period, parse_hints
 from rag.retrieve.hybrid import HybridRetriever
 from rag.retrieve.sentences import QUANTITY, answer_size
 from rag.types import Answer, Evidence, Hit
@@ -112,12 +112,13 @@ class Assistant:
         hints = self.retriever.hints(asked.core)
         reason = reason or evidence_refusal(asked.core, evidence, hints, common, self.retriever.periodless(hints))
         values = {}
-        if evidence and not reason:
+        model = answerability.load_model()
+        # The model is off while it fails the held-out sets (answerability.json holds what it
+        # measured): its features (one more embedding call) are then made for its fit script only.
+        if evidence and not reason and (not learned or model.get("enabled")):
             values = answerability.features(asked.core, evidence, coverage, hints, self.retriever.idf,
                                             self.retriever.embedder.embed)
-            model = answerability.load_model()
-            # Off while it fails the held-out sets (answerability.json says why and what it measured).
-            if learned and model.get("enabled") and answerability.probability(values, model) < model["threshold"]:
+            if learned and answerability.probability(values, model) < model["threshold"]:
                 reason = ("The closest passages share words with the question but do not state what it asks. "
                           "Ask about something the sources cover, or name the document, company or period.")
         timings["evidence"] = time.perf_counter() - t - timings["retrieve"]
@@ -210,8 +211,7 @@ def _of_quarter(chunk, quarter: str, year: str) -> bool:
 
 
 # Periods, months and units are not names: "FY2019", "Q2", "FY2023Q1", "H1", "July", "USD", "EBITDA".
-_NOT_NAME = re.compile(r"^(?:FY\w*|Q[1-4]\w*|H[12]|[1-4]Q\w*|\d\w*|[A-Z]{2,6}|January|February|March|April|May|June|"
-                       r"July|August|September|October|November|December)$")
+_NOT_NAME = re.compile(r"^(?:FY\w*|Q[1-4]\w*|H[12]|[1-4]Q\w*|\d\w*|[A-Z]{2,6}|" + "|".join(m.capitalize() for m in MONTHS) + ")$")
 
 
 def missing_entities(question: str, texts: Sequence[str], common: Callable[[str], bool] | None = None) -> list[str]:

@@ -7,7 +7,8 @@ question when it is about the question's subject and states the kind of thing as
 features say how far the best key sentences do that (``features``); a logistic model over
 them, fit by ``evals/fit_answerability.py`` on one half of the answerability sets
 (``evals/answerability/*-fit.jsonl``) and reported on the other half, gives the probability
-that the question is answerable. Its weights and threshold are data (``answerability.json``).
+that the question is answerable. Its weights and threshold are data (``answerability.json``);
+it is not enabled there, as it refuses too many of the dev sets' answerable questions.
 """
 
 from __future__ import annotations

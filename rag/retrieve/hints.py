@@ -31,8 +31,8 @@ _QUARTER = re.compile(r"(?<![a-z])q([1-4])(?!\d{1}\b)|(?<![a-z])q([1-4])(?=(?:20
 # A fiscal year: "FY2022", "FY 2022", "FY22", "fiscal 2022", "fiscal year 2022", or a bare "2022".
 _YEAR = re.compile(r"(?:\bfy\s?'?|\bfiscal (?:year )?'?)(\d{4}|\d\d)(?!\d)|(?<![\d$])(?<!\d[.,])(20\d\d)(?![\d%]|[.,]\d)", re.I)
 _HALF = re.compile(r"\b(?:h([12])|(first|second) half)\b", re.I)
-_MONTHS = "january february march april may june july august september october november december".split()
-_DATE = re.compile(r"\b(" + "|".join(_MONTHS) + r")\s+(\d{1,2}),?\s+(20\d\d)\b", re.I)
+MONTHS = "january february march april may june july august september october november december".split()
+_DATE = re.compile(r"\b(" + "|".join(MONTHS) + r")\s+(\d{1,2}),?\s+(20\d\d)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ def _iso(month: str, day: str, year: str) -> str:
     ('2025-07-27', '')
     """
     try:
-        return dt.date(int(year), _MONTHS.index(month.lower()) + 1, int(day)).isoformat()
+        return dt.date(int(year), MONTHS.index(month.lower()) + 1, int(day)).isoformat()
     except ValueError:
         return ""
 

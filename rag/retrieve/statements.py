@@ -43,7 +43,7 @@ def statements_asked(question: str, items: bool = False) -> tuple[int, ...]:
     """Which of ``STATEMENTS`` a question points at (their positions); with ``items``, also
     the statements of the line items it names.
 
-    >>> statements_asked("From the statement of cash flows and the profit and loss account, what was Acme's EBITDA?")
+    >>> statements_asked("Acme's P&L and cash flow statement: which lines add up to its EBITDA?")
     (0, 2)
     >>> statements_asked("What were total current assets at year end?", items=True)
     (1,)
