@@ -27,7 +27,8 @@ DEV = HERE.parents[2] / "shared" / "evals" / "dev.jsonl"
 
 
 def prompts(home: Path, dev: Path, n: int) -> list[list[dict]]:
-    from rag.answer import assistant, condense
+    from rag.answer import assistant
+    from rag.followup import resolve
     from rag.config import Settings
     from rag.generate.base import build_messages
     from rag.retrieve.sentences import answer_size
@@ -37,7 +38,7 @@ def prompts(home: Path, dev: Path, n: int) -> list[list[dict]]:
     out = []
     for line in dev.read_text().splitlines()[:n]:
         item = json.loads(line)
-        query = condense(item["question"], item.get("history"))
+        query = resolve(item["question"], item.get("history"))
         hits = helper.retriever.retrieve(query, settings.top_k)
         evidence = helper.retriever.key_sentences(query, hits, answer_size(query))
         out.append(build_messages(query, hits, item.get("history") or (), 8000, evidence))

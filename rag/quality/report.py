@@ -14,7 +14,9 @@ from rag.errors import EvalSetError, MissingExtraError
 METRICS: dict[str, tuple[str, bool]] = {
     "recall@1": ("evidence recall@1", True), "recall@5": ("evidence recall@5", True),
     "recall@10": ("evidence recall@10", True), "mrr": ("MRR", True), "doc_coverage@5": ("evidence docs covered@5", True),
-    "correctness": ("answer correctness", True), "citation_precision": ("citation precision", True),
+    "correctness": ("answer correctness", True),
+    "correct_within_limit": ("correct and within length (600 factoid / 1,000 explain)", True),
+    "answer_chars": ("answer characters, median", False), "citation_precision": ("citation precision", True),
     "citation_recall": ("citation recall", True), "citations_on_gold": ("citations on gold evidence", True), "faithfulness": ("faithfulness (checker)", True),
     "judge_faithfulness": ("faithfulness (LLM judge)", True), "refusal_precision": ("refusal precision", True),
     "refusal_recall": ("refusal recall", True), "false_refusal_rate": ("false-refusal rate", False),

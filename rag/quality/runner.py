@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from rag.compose import limit
 from rag.config import Settings
 from rag.quality.grounding import citation_pairs, faithfulness, on_gold
 from rag.quality.items import KINDS, EvalItem
@@ -100,6 +101,9 @@ def _score_answer(row: dict, item: EvalItem, answer: Answer, passages: dict[int,
     # arithmetic on a cited one. Faithfulness and citations judge the cited sentences alone.
     shown = f"{answer.text} {answer.note}".strip()
     row["correct"] = (not answer.refused and matches_all(item.must_include, shown)) if item.must_include else None
+    row["chars"] = None if answer.refused else len(answer.text)
+    if row["correct"] is not None:  # the answer first and short (``rag.compose.limit``)
+        row["correct_short"] = bool(row["correct"] and len(answer.text) <= limit(parse(item.question).core))
     if answer.refused:
         row["failures"].append("refused an answerable question")
     elif row["correct"] is False:
@@ -145,6 +149,8 @@ def _metrics(rows: Sequence[dict]) -> dict[str, float | None]:
     for key in [f"recall@{k}" for k in RECALL_KS] + ["rr", "doc_coverage@5"]:
         m["mrr" if key == "rr" else key] = _mean([r.get(key) for r in rows])
     m["correctness"] = _mean([float(r["correct"]) for r in rows if r.get("correct") is not None])
+    m["correct_within_limit"] = _mean([float(r["correct_short"]) for r in rows if r.get("correct_short") is not None])
+    m["answer_chars"] = percentile([r["chars"] for r in rows if r.get("chars") is not None], 50)
     pairs = sum(r.get("cited_pairs", 0) for r in rows)
     m["citation_precision"] = round(sum(r.get("precise_pairs", 0) for r in rows) / pairs, 4) if pairs else None
     gold = [c["gold"] for r in rows for c in r.get("citations", []) if c.get("gold") is not None]

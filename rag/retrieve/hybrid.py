@@ -77,6 +77,7 @@ class HybridRetriever:
         self.settings = settings
         self._lock = threading.Lock()
         self._bm25 = None
+        self._subjects: set[str] = set()  # the words of the documents' titles and companies
         self._idf: dict[str, float] = {}
         self._token_sets: Mapping[str, frozenset[str]] = {}
         self._version = None
@@ -109,6 +110,8 @@ class HybridRetriever:
                 self._statement_pages = statement_pages(index.chunks)
                 self._position = {c.id: i for i, c in enumerate(index.chunks)}
                 self._text, self._common = None, {}
+                self._subjects = {t for m in self._docs.values()
+                                  for t in tokens(f"{m.get('title', '')} {m.get('company', '')}")}
                 self._bm25, self._version = index, version
             return self._bm25
 
@@ -209,6 +212,12 @@ class HybridRetriever:
             lower, spots = _word_count(self._text, w), _word_count(self._lowered, w)
             self._common[word] = spots > 0 and 3 * lower >= spots
         return self._common[word]
+
+    def subject_word(self, word: str) -> bool:
+        """Whether ``word`` names what some document is about: its words are in the documents'
+        titles or companies ("Acme", "V3"; not "GPU" or "BF16", which follow-ups ask about)."""
+        _ = self.bm25
+        return set(tokens(word)) <= self._subjects
 
     def coverage(self, query: str, hits: list[Hit]) -> list[float]:
         """Each hit's idf-weighted share of ``query``'s words (the refusal gate's off-topic test)."""

@@ -22,13 +22,17 @@ def card_id(turn: int, marker: int) -> str:
 
 
 def answer_markdown(answer: Answer, turn: int) -> str:
-    r"""The chat message: the checked text with ``[n]`` linked to its source card, then what was removed.
+    r"""The chat message: the checked text with ``[n]`` linked to its source card.
+
+    What the checker removed is not in it: a small model's unsupported sentences are mostly
+    noise, and struck-through noise still reads as an answer. A one-line pointer says how
+    many were removed; the sentences wait, closed, under the sources (``sources_html``).
 
     >>> from rag.types import Answer
     >>> print(answer_markdown(Answer("q", "Grass is *green*. [1]", unsupported=("Pigs fly.",)), 2))
     Grass is \*green\*. [[1]](#src-2-1)
     <BLANKLINE>
-    > ⚠️ **Removed — no source supports it:** ~~Pigs fly.~~
+    *1 generated sentence removed: no source supports it (listed, closed, under the sources).*
     """
     if answer.refused:
         why = f" {md_escape(answer.reason)}" if answer.reason else ""
@@ -37,8 +41,9 @@ def answer_markdown(answer: Answer, turn: int) -> str:
     if answer.note:
         text += f"\n\n*{md_escape(answer.note)}*"
     if answer.unsupported:
-        removed = " ".join(f"~~{md_escape(s)}~~" for s in answer.unsupported)
-        text += f"\n\n> ⚠️ **Removed — no source supports it:** {removed}"
+        n = len(answer.unsupported)
+        text += (f"\n\n*{n} generated sentence{'s' if n != 1 else ''} removed: no source supports "
+                 f"{'them' if n != 1 else 'it'} (listed, closed, under the sources).*")
     return text
 
 
@@ -143,8 +148,9 @@ def sources_html(answer: Answer, turn: int) -> str:
     removed = ""
     if answer.unsupported:
         items = "".join(f"<li>{escape(s)}</li>" for s in answer.unsupported)
-        removed = (f'<div class="removed"><strong>⚠️ {len(answer.unsupported)} claim(s) removed</strong> — '
-                   f'the checker found no passage supporting them:<ul>{items}</ul></div>')
+        n = len(answer.unsupported)
+        removed = (f'<details class="removed"><summary>⚠️ {n} generated sentence{"s" if n != 1 else ""} removed: '
+                   f'no passage supports {"them" if n != 1 else "it"}</summary><ul>{items}</ul></details>')
     n = len(answer.citations)
     lead = (f'<p class="lead">{n} source{"s" if n != 1 else ""} · open one to read the passage with the quote '
             'highlighted.</p>')

@@ -52,6 +52,23 @@ def test_follow_up_uses_history(facts_settings):
     assert not answer.refused and "300 kilograms" in answer.text
 
 
+def test_a_follow_up_without_a_pronoun_carries_the_subject_three_turns_deep(facts_settings):
+    history = [{"role": "user", "content": "What does the fleet report say about the Vantor fleet?"},
+               {"role": "assistant", "content": "The Vantor fleet has 17 cargo drones. [1]"},
+               {"role": "user", "content": "How many cargo drones?"},
+               {"role": "assistant", "content": "The Vantor fleet has 17 cargo drones. [1]"}]
+    answer = ask("Payload per drone?", history=history, settings=facts_settings)
+    assert answer.query.startswith("Payload per drone?") and "Vantor" in answer.query
+    assert not answer.refused and "300 kilograms" in answer.text and len(answer.text) <= 600
+
+
+def test_a_follow_up_that_changes_the_subject_is_refused(facts_settings):
+    history = [{"role": "user", "content": "How many cargo drones does the Vantor fleet have?"},
+               {"role": "assistant", "content": "The Vantor fleet has 17 cargo drones. [1]"}]
+    answer = ask("And how do I bake sourdough bread?", history=history, settings=facts_settings)
+    assert answer.refused and answer.citations == ()
+
+
 def test_local_model_answer_keeps_reasoning_out(facts_settings):
     generator = get_generator("local", facts_settings)
     assert generator.model.endswith(".gguf")

@@ -55,11 +55,14 @@ def test_long_passage_is_cut_around_the_quote():
     assert len(out) < render.PASSAGE_WINDOW + 40
 
 
-def test_unsupported_claims_are_marked_in_chat_and_panel():
-    answer = _answer(unsupported=("Pigs fly over Santa Clara.",))
-    assert "~~Pigs fly over Santa Clara.~~" in render.answer_markdown(answer, 1)
+def test_unsupported_sentences_stay_out_of_the_chat_and_wait_closed_under_the_sources():
+    answer = _answer(unsupported=("Pigs fly over Santa Clara.", "The moon is cheese."))
+    chat = render.answer_markdown(answer, 1)
+    assert "Pigs fly" not in chat and "moon" not in chat and "2 generated sentences removed" in chat
     html = render.sources_html(answer, 1)
-    assert 'class="removed"' in html and "Pigs fly over Santa Clara." in html
+    assert '<details class="removed"><summary>' in html and "<details class=\"removed\" open" not in html
+    assert "<li>Pigs fly over Santa Clara.</li>" in html and "<li>The moon is cheese.</li>" in html
+    assert "removed" not in render.answer_markdown(_answer(), 1)
 
 
 def test_refusal_shows_closest_passages_not_citations():

@@ -1,0 +1,108 @@
+"""The answer's shape: the sentence that answers first, then at most two that support it,
+within a length a reader takes in at a glance. The same for every backend.
+
+Key sentences come ranked by how well they answer (``rag.retrieve.sentences``); a model's
+come in its own order, the key sentences it left out after them (``cite.add_evidence``).
+Either way the reader wants the asked value first: for a figure question, the first
+checked sentence that states a figure; then up to two more, as long as the answer stays
+within ``limit(question)`` characters. What is left out stays in the sources panel (the
+passages) and, for unsupported sentences, in ``Answer.unsupported``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from rag.cite import Aligned
+from rag.retrieve.sentences import QUANTITY, question_parts
+from rag.text import is_number, tokens
+
+FACTOID_CHARS = 600
+EXPLAIN_CHARS = 1000
+SUPPORTING = 2  # sentences after the lead of a one-part factoid (an explanation gets one more)
+LEAD_CHARS = 300  # a longer lead is cut to its clause that states the figure
+_EXPLAIN = re.compile(r"^\s*(?:why|how (?:do|does|did|is|are|was|were|can|could)\b(?! (?:much|many))|explain|describe|"
+                      r"what (?:is|are|was|were) (?:the )?(?:reasons?|role|purpose|impact|effect|difference|relationship)|"
+                      r"summari[sz]e|compare)", re.I)
+_FIGURE = re.compile(r"\b(?:revenue|sales|income|earnings|margin|expenses?|cash|profit|eps|capex|capital expenditures?|"
+                     r"cost|price|ratio|percent|share|rate|growth|spen[dt]\w*|paid|assets|liabilities|debt)\b", re.I)
+
+
+def is_explanation(question: str) -> bool:
+    """A question that asks why or how, or to explain, compare or describe, or has several parts.
+
+    >>> is_explanation("Why did the shares fall?"), is_explanation("How much cash did Acme hold?")
+    (True, False)
+    """
+    return bool(_EXPLAIN.match(question)) or len(question_parts(question)) > 1
+
+
+def limit(question: str) -> int:
+    """The most characters an answer to ``question`` shows (its ``[n]`` markers included).
+
+    >>> limit("What was Acme's 2030 revenue?"), limit("Why did Acme's revenue fall?")
+    (600, 1000)
+    """
+    return EXPLAIN_CHARS if is_explanation(question) else FACTOID_CHARS
+
+
+def asks_figure(question: str) -> bool:
+    """Whether the question asks for a number: how many/much, or a financial quantity.
+
+    >>> asks_figure("How many GPUs were used?"), asks_figure("Who founded Acme?")
+    (True, False)
+    """
+    return bool(QUANTITY.search(question) or _FIGURE.search(question))
+
+
+def lead_clause(sentence: str, question: str, max_chars: int = LEAD_CHARS) -> str:
+    """A long lead cut to the clause (between semicolons) that states a figure and shares the
+    most words with the question; a short one, or one without such clauses, as it is.
+
+    >>> lead_clause("Revenue rose 5% to $9 billion; headcount grew; we opened stores in ten new markets "
+    ...             "across the region.", "What was revenue?", max_chars=40)
+    'Revenue rose 5% to $9 billion.'
+    """
+    if len(sentence) <= max_chars or ";" not in sentence:
+        return sentence
+    asked = set(tokens(question))
+    clauses = [c.strip() for c in sentence.split(";") if len(re.findall(r"[A-Za-z]{2,}", c)) >= 3]
+    # A figure the question does not give: the asked year is not the answer.
+    with_figure = [c for c in clauses if any(is_number(t) and t not in asked for t in tokens(c))]
+    if not with_figure:
+        return sentence
+    best = max(with_figure, key=lambda c: (len(asked & set(tokens(c))), -len(c)))
+    return best.rstrip(" .,") + "."
+
+
+def shape(aligned: Sequence[Aligned], question: str) -> list[Aligned]:
+    """The checked sentences in answer order and within the length limit; the unsupported
+    ones after them, untouched (they are reported, not shown).
+
+    >>> from rag.types import Chunk, Hit
+    >>> h = Hit(Chunk("c", "d", "x", 0, 1), 1.0)
+    >>> said = [Aligned("Acme is a maker of tools.", h, 1.0), Aligned("Acme sold $5 million of tools in 2030.", h, 1.0),
+    ...         Aligned("Pigs fly.", None, 0.0)]
+    >>> [a.sentence for a in shape(said, "How much did Acme sell in 2030?")]
+    ['Acme sold $5 million of tools in 2030.', 'Acme is a maker of tools.', 'Pigs fly.']
+    """
+    checked = [a for a in aligned if a.hit is not None]
+    dropped = [a for a in aligned if a.hit is None]
+    if not checked:
+        return dropped
+    parts = len(question_parts(question))
+    lead = checked[0]
+    if parts == 1 and asks_figure(question):
+        lead = next((a for a in checked if any(is_number(t) for t in tokens(a.sentence))), lead)
+    rest = [a for a in checked if a is not lead]
+    lead = Aligned(lead_clause(lead.sentence, question), lead.hit, lead.score)
+    budget, most = limit(question), max(parts, 1) + SUPPORTING + is_explanation(question)
+    out, used = [lead], len(lead.sentence) + 5
+    for a in rest:
+        if len(out) >= most:
+            break
+        if used + len(a.sentence) + 5 <= budget:  # " [n]" and a space per sentence
+            out.append(a)
+            used += len(a.sentence) + 5
+    return out + dropped

@@ -1,0 +1,209 @@
+"""Follow-ups: a question that leans on the conversation gets its subject from it.
+
+A question stands alone when it names its own subject (a company, a model, a document)
+and asks something about it. A follow-up lacks one of the two, and the earlier turns
+supply it: "What about the active ones?" has no name, "And Microsoft?" nothing to ask,
+"And in Q2?" neither. No pronoun list decides this: "What is its revenue?" and "Active
+parameters?" are follow-ups for the same reason (no name), and "Why did Acme's stock
+fall?" stands alone whatever pronoun it holds. A period the follow-up gives ("And the
+year before?", "What about 2023?") replaces the earlier turn's, so the period checks
+and the period boosts read the asked period, not both.
+
+The resolved query is the follow-up, then the earlier question(s) it leans on, newest
+first: retrieval reads the subject and the new ask together, the key sentences of a
+many-part question come in its parts' order (so the follow-up's own comes first), and
+the page says "searched as a follow-up".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from rag.retrieve.hints import MONTHS
+from rag.text import STOPWORDS, tokens
+
+MAX_CHARS = 2000  # a resolved query stays within the question limit, however long the history
+
+# Capitalized words and model-like tokens ("V3", "H800", "DeepSeek-R1", "Acme's").
+_WORD = re.compile(r"[A-Za-z][\w&.-]*[A-Za-z0-9]|[A-Za-z]\d+")
+_QUESTION_WORDS = frozenset("""what how when where which who whom whose why is are was were do does did can could
+would should will has have had and but or so also then tell give show explain describe list compare summarize
+please ok okay thanks thank yes no""".split())
+_PERIOD_WORD = re.compile(r"^(?:FY\w*|Q[1-4]\w*|H[12]|[1-4]Q\w*|\d\w*|" + "|".join(MONTHS) + ")$", re.I)
+# Words that relate a follow-up to the earlier turn, not a subject of their own.
+_RELATION = frozenset("""compare compared comparison versus vs differ different difference same instead else too
+another other year quarter month period before after earlier later previous prior next following last""".split())
+# "What is MLA?" asks what a name is; "What about MLA?" asks nothing of its own.
+_DEFINES = re.compile(r"^\s*(?:what|who)(?:'s| is| are| was| were)\b", re.I)
+_YEAR = re.compile(r"(?<![\d$])(?<!\d,\s)(?<!\d\s)(?:(?:FY|fiscal(?: year)?)\s?'?)?((?:19|20)\d\d)(?![\d%])", re.I)
+_QUARTER = re.compile(r"\bQ([1-4])\b|\b(first|second|third|fourth) quarter\b", re.I)
+_ORDINAL = {"first": 1, "second": 2, "third": 3, "fourth": 4}
+_SHIFT = (  # relative periods: (pattern, unit, step)
+    (re.compile(r"\b(?:the )?(?:year|fiscal year) (?:before|earlier|prior)\b|\b(?:previous|prior|preceding) "
+                r"(?:fiscal )?year\b|\ba year (?:before|earlier)\b", re.I), "year", -1),
+    (re.compile(r"\b(?:the )?(?:year|fiscal year) after\b|\b(?:next|following|subsequent) (?:fiscal )?year\b|"
+                r"\ba year later\b", re.I), "year", 1),
+    (re.compile(r"\b(?:the )?quarter (?:before|earlier|prior)\b|\b(?:previous|prior|preceding) quarter\b", re.I),
+     "quarter", -1),
+    (re.compile(r"\b(?:the )?quarter after\b|\b(?:next|following|subsequent) quarter\b", re.I), "quarter", 1),
+)
+_COUNT = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+_YEARS_AWAY = re.compile(r"\b(\d{1,2}|" + "|".join(_COUNT) + r") (?:fiscal )?years? (earlier|before|ago|prior|later|"
+                         r"after|on)\b", re.I)
+# "compared with the year before" is the base of a change, not the period asked about.
+_BASE = re.compile(r"\b(?:compared (?:with|to)|against|versus|vs\.?|over|from|than|relative to)\s+(?:the\s+|a\s+)?"
+                   r"(?:(?:prior|previous|preceding|last)\s+)?(?:fiscal\s+)?(?:year|quarter)(?:\s+(?:before|earlier|prior|ago))?",
+                   re.I)
+# A period that only the conversation pins down: "that year", "those quarters", "the same period".
+_THAT_PERIOD = re.compile(r"\b(?:that|those|the same|the more recent of those|the earlier of those) (?:fiscal )?"
+                          r"(?:years?|quarters?|periods?)\b", re.I)
+
+
+def names(question: str, common: Callable[[str], bool] | None = None) -> list[str]:
+    """The names a question gives: capitalized or model-like words that are neither
+    question words, periods, nor (``common(word)``) words the sources write in lower case.
+
+    >>> names("What about its active parameters?")
+    []
+    >>> names("How does that compare with Microsoft?")
+    ['Microsoft']
+    >>> names("Why did Acme's V3 model cost less?")
+    ['Acme', 'V3']
+    """
+    out = []
+    for m in _WORD.finditer(question):
+        word = re.sub(r"['’]s$", "", m.group(0)).rstrip(".")
+        if not (word[0].isupper() or any(c.isdigit() for c in word)) or _PERIOD_WORD.match(word):
+            continue
+        if word.lower() in _QUESTION_WORDS or word.lower() in STOPWORDS or (common and common(word)):
+            continue
+        out.append(word)
+    return list(dict.fromkeys(out))
+
+
+def own_words(question: str, common: Callable[[str], bool] | None = None) -> str:
+    """What a question asks in words of its own: no names, periods, stop or relation words.
+
+    >>> own_words("What about its active parameters?")
+    'active parameters'
+    >>> own_words("And the year before?")
+    ''
+    """
+    skip = {t for n in names(question, common) for t in tokens(n)}
+    words = [w for w in re.findall(r"[A-Za-z][\w-]*", question) if w.lower() not in STOPWORDS
+             and w.lower() not in _QUESTION_WORDS and w.lower() not in _RELATION and not _PERIOD_WORD.match(w)
+             and not set(tokens(w)) & skip]
+    return " ".join(words)
+
+
+def stands_alone(question: str, common: Callable[[str], bool] | None = None,
+                 subject: Callable[[str], bool] | None = None) -> bool:
+    """Whether a question names its subject and asks something of it. A comparison with one
+    name ("How does that compare with Acme?") compares with the earlier turn's subject, and
+    a relative period ("the year before") counts from the earlier turn's. ``subject(name)``
+    says which names are what documents are about (``HybridRetriever.subject_word``): "BF16"
+    is a name, but "What does BF16 inference need?" asks about the earlier turn's model.
+
+    >>> stands_alone("How many parameters does Acme-7B have?"), stands_alone("And Acme-9B?")
+    (True, False)
+    >>> stands_alone("What is its revenue?"), stands_alone("How does that compare with Acme?")
+    (False, False)
+    >>> stands_alone("What is MLA?"), stands_alone("What about MLA?")
+    (True, False)
+    """
+    if anchored(question):
+        return False
+    given = [n for n in names(question, common) if subject is None or subject(n)]
+    if not given or not (own_words(question, common) or _DEFINES.match(question)):
+        return False
+    compares = bool(re.search(r"\b(compare[ds]?|comparison|versus|vs\.?|differ\w*)\b", question, re.I))
+    return not (compares and len(given) == 1)
+
+
+def anchored(question: str) -> bool:
+    """Whether the question's period is relative to an earlier turn's.
+
+    >>> anchored("What about the next quarter?"), anchored("Two years on, what was it?"), anchored("And in 2023?")
+    (True, True, False)
+    """
+    question = _BASE.sub(" ", question)
+    return bool(_THAT_PERIOD.search(question) or _YEARS_AWAY.search(question)
+                or any(pattern.search(question) for pattern, _, _ in _SHIFT))
+
+
+def shift_period(earlier: str, question: str) -> str:
+    """The earlier question with the follow-up's period in place of its own, when each
+    has one: an explicit year or quarter, or a relative one ("the year before").
+
+    >>> shift_period("What was Acme's revenue in fiscal 2024?", "And the year before?")
+    "What was Acme's revenue in fiscal 2023?"
+    >>> shift_period("What were Acme's Q4 FY2024 sales?", "What about the next quarter?")
+    "What were Acme's Q1 FY2025 sales?"
+    >>> shift_period("What were Acme's Q1 2024 sales?", "And in Q2?")
+    "What were Acme's Q2 2024 sales?"
+    >>> shift_period("What did Acme spend in FY2018?", "Four years later, what did it spend?")
+    'What did Acme spend in FY2022?'
+    >>> shift_period("What was Acme's 2024 tax rate?", "How did it change against the prior year?")
+    "What was Acme's 2024 tax rate?"
+    >>> shift_period("How did revenue change from 2023 to 2024?", "And in 2022?")
+    'How did revenue change from 2023 to 2024?'
+    """
+    question = _BASE.sub(" ", question)
+    years = {m.group(1) for m in _YEAR.finditer(earlier)}
+    quarters = [_quarter(m) for m in _QUARTER.finditer(earlier)]
+    year = int(next(iter(years))) if len(years) == 1 else None
+    quarter = quarters[0] if len(set(quarters)) == 1 else None
+    new_year = [m.group(1) for m in _YEAR.finditer(question)]
+    new_quarter = [_quarter(m) for m in _QUARTER.finditer(question)]
+    away = _YEARS_AWAY.search(question)
+    if away and year is not None:
+        n = int(away.group(1)) if away.group(1).isdigit() else _COUNT[away.group(1).lower()]
+        new_year = [str(year + (n if away.group(2).lower() in ("later", "after", "on") else -n))]
+    for pattern, unit, step in _SHIFT:
+        if pattern.search(question) and year is not None:
+            if unit == "year":
+                new_year = [str(year + step)]
+            elif quarter is not None:
+                q, y = quarter + step, year
+                q, y = (4, y - 1) if q == 0 else (1, y + 1) if q == 5 else (q, y)
+                new_quarter, new_year = [q], [str(y)]
+    if year is not None and len(new_year) == 1 and new_year[0] != str(year):
+        earlier = _YEAR.sub(lambda m: m.group(0).replace(m.group(1), new_year[0]), earlier)
+    if quarter is not None and len(new_quarter) == 1 and new_quarter[0] != quarter:
+        q = new_quarter[0]
+        earlier = _QUARTER.sub(lambda m: f"Q{q}" if m.group(1) else f"{list(_ORDINAL)[q - 1]} quarter", earlier)
+    return earlier
+
+
+def resolve(question: str, history: Sequence[dict] | None, common: Callable[[str], bool] | None = None,
+            subject: Callable[[str], bool] | None = None) -> str:
+    """The standalone query for ``question``: itself when it stands alone, else this one,
+    then the follow-ups before it and the conversation's last standalone question.
+
+    >>> resolve("And in Q2?", [{"role": "user", "content": "What were Acme's Q1 2024 sales?"}])
+    "And in Q2? What were Acme's Q2 2024 sales?"
+    >>> resolve("Why?", [{"role": "user", "content": "Did Acme-7B beat Acme-5B?"},
+    ...                  {"role": "user", "content": "What about Acme-9B?"}])
+    'Why? What about Acme-9B? Did Acme-7B beat Acme-5B?'
+    >>> resolve("What is MLA?", [{"role": "user", "content": "Tell me about V2"}])
+    'What is MLA?'
+    """
+    asked = [str(t["content"]).strip() for t in history or () if t.get("role") == "user" and str(t.get("content") or "").strip()]
+    pieces: list[str] = []
+    for turn in asked + [question.strip()]:
+        if not pieces or stands_alone(turn, common, subject):
+            pieces = [turn]
+        elif [n for n in names(turn, common) if subject is None or subject(n)]:  # "…compare with Acme's 2030?"
+            pieces = pieces + [turn]
+        else:  # the earlier subject, in the period this turn asks about
+            pieces = [shift_period(p, turn) for p in pieces] + [turn]
+    while len(pieces) > 2 and len(" ".join(pieces)) > MAX_CHARS:
+        del pieces[1]  # the subject and the latest ask matter; the turns between them least
+    if len(pieces) > 1 and len(" ".join(pieces)) > MAX_CHARS:  # a very long earlier turn gives way
+        pieces[0] = pieces[0][:max(0, MAX_CHARS - len(pieces[-1]) - 1)]
+    return " ".join(reversed(pieces)).strip()[:MAX_CHARS]
+
+
+def _quarter(m: re.Match) -> int:
+    return int(m.group(1)) if m.group(1) else _ORDINAL[m.group(2).lower()]

@@ -1,0 +1,66 @@
+"""Follow-up resolution (pure): which turns stand alone, what a follow-up carries, and periods."""
+
+from __future__ import annotations
+
+from rag.followup import MAX_CHARS, anchored, resolve, stands_alone
+
+SUBJECTS = {"acme", "zeta", "v3", "v2"}  # what the documents are about (their titles' words)
+
+
+def subject(word: str) -> bool:
+    return word.lower() in SUBJECTS
+
+
+def turns(*questions: str) -> list[dict]:
+    out = []
+    for q in questions:
+        out += [{"role": "user", "content": q}, {"role": "assistant", "content": "An answer. [1]"}]
+    return out
+
+
+def test_the_issue_forms_are_follow_ups_without_any_pronoun_rule():
+    for question in ("And in Q2?", "How does that compare with Zeta?", "What about its active parameters?", "Why?",
+                     "Active parameters?", "Payload per drone?", "And the year before?"):
+        assert not stands_alone(question, subject=subject), question
+    for question in ("What was Zeta's revenue in 2030?", "Why did Acme's shares fall in 2030?", "What is V2?"):
+        assert stands_alone(question, subject=subject), question
+
+
+def test_a_follow_up_carries_the_subject_two_and_three_turns_deep():
+    history = turns("How many parameters does V3 have?")
+    assert resolve("What about its active parameters?", history, subject=subject).endswith("does V3 have?")
+    deep = resolve("Why?", turns("How many parameters does V3 have?", "And the active ones?"), subject=subject)
+    assert deep == "Why? And the active ones? How many parameters does V3 have?"
+
+
+def test_a_new_subject_starts_over():
+    history = turns("How many parameters does V3 have?", "And the active ones?")
+    assert resolve("What was Acme's revenue in 2030?", history, subject=subject) == "What was Acme's revenue in 2030?"
+
+
+def test_a_follow_up_period_replaces_the_earlier_one():
+    history = turns("What were Acme's Q1 2030 sales?")
+    assert resolve("And in Q2?", history, subject=subject) == "And in Q2? What were Acme's Q2 2030 sales?"
+    assert "2029" in resolve("And the year before?", turns("What was Acme's revenue in fiscal 2030?"), subject=subject)
+    # Three turns deep, the period moves twice.
+    assert "2028" in resolve("Two years before that?", turns("What was Acme's 2030 revenue?", "And in 2030?"),
+                             subject=subject)
+
+
+def test_a_comparison_keeps_each_side_its_own_period():
+    query = resolve("How does that compare with Zeta's fiscal 2031?", turns("What did Acme spend in 2030?"),
+                    subject=subject)
+    assert "Acme spend in 2030" in query and "Zeta's fiscal 2031" in query
+
+
+def test_a_change_against_the_prior_year_is_not_a_new_period():
+    assert not anchored("How did revenue change against the prior year?")
+    query = resolve("How did its margin change compared with the year before?", turns("What was Acme's 2030 margin?"),
+                    subject=subject)
+    assert "Acme's 2030 margin" in query
+
+
+def test_a_huge_history_cannot_make_the_query_longer_than_the_question_limit():
+    history = turns("x " * 50_000 + "What did Acme earn?", *["And then?"] * 30)
+    query = resolve("And in 2031?", history, subject=subject)
+    assert len(query) <= MAX_CHARS and query.startswith("And in 2031?")
