@@ -1,6 +1,6 @@
 """Whether the key sentences answer the question, not just share its words.
 
-Word overlap is what the first refusal checks measure (``rag.answer.passage_refusal``), and
+Word overlap is what the first refusal checks measure (``rag.refusal.passage_refusal``), and
 trivia passes them: "the capital of Australia and its population" shares "capital",
 "Australia" and "population" with a 10-K's list of leased properties. A passage answers a
 question when it is about the question's subject and states the kind of thing asked. Five
@@ -57,8 +57,7 @@ def features(question: str, evidence: Sequence[Evidence], passage_coverage: floa
     top = list(evidence[:TOP])
     if not top:
         return dict.fromkeys(NAMES, 0.0) | {"passage_coverage": passage_coverage}
-    vectors = embed([question] + [e.text for e in top])
-    meaning = float(np.max(vectors[1:] @ vectors[0]))
+    meaning = closeness(question, top, embed)
     weights = query_weights(set(tokens(question)), idf)
     sentence = max(covered_share(weights, set(tokens(e.text))) for e in top)
     wants = answer_type(question)
@@ -68,6 +67,21 @@ def features(question: str, evidence: Sequence[Evidence], passage_coverage: floa
         for e in top)
     return {"meaning": max(0.0, meaning), "sentence_coverage": sentence, "passage_coverage": passage_coverage,
             "answer_type": float(typed), "period": float(dated)}
+
+
+def closeness(question: str, evidence: Sequence[Evidence], embed: Callable[[list[str]], np.ndarray]) -> float:
+    """The best MiniLM cosine between the question and one of its first ``TOP`` key sentences.
+
+    >>> from rag.types import Chunk, Hit
+    >>> ev = [Evidence(Hit(Chunk("c", "d", "x", 0, 1), 1.0), "x", 1.0)]
+    >>> closeness("q", ev, lambda texts: np.ones((len(texts), 2)) / math.sqrt(2))
+    1.0
+    """
+    top = list(evidence[:TOP])
+    if not top:
+        return 0.0
+    vectors = embed([question] + [e.text for e in top])
+    return round(float(np.max(vectors[1:] @ vectors[0])), 6)
 
 
 def probability(values: dict[str, float], model: dict | None = None) -> float:

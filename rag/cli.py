@@ -148,7 +148,7 @@ def _print_answer(answer) -> None:
 @main.command()
 @click.argument("question")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole Answer (hits included) as one JSON object.")
-@click.option("--backend", type=click.Choice(["local", "openai", "extractive"]), help="Generator (default: local).")
+@click.option("--backend", type=click.Choice(["local", "openai", "extractive"]), help="Generator (default: extractive, or RAG_BACKEND).")
 @click.option("--k", type=click.IntRange(1, 50), help="Passages to retrieve and cite from (default 5).")
 @click.option("--filter", "filters", multiple=True, metavar="KEY=VALUE",
               help="company, publisher, doc_type, doc_id, file, date_from, date_to (repeatable).")

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from rag.cite import Aligned
 from rag.retrieve.sentences import QUANTITY, question_parts
 from rag.text import is_number, tokens
+from rag.units import unit_note
 
 FACTOID_CHARS = 600
 EXPLAIN_CHARS = 1000
@@ -97,7 +98,8 @@ def shape(aligned: Sequence[Aligned], question: str) -> list[Aligned]:
         lead = next((a for a in checked if any(is_number(t) for t in tokens(a.sentence))), lead)
     rest = [a for a in checked if a is not lead]
     lead = Aligned(lead_clause(lead.sentence, question), lead.hit, lead.score)
-    budget, most = limit(question), max(parts, 1) + SUPPORTING + is_explanation(question)
+    # One sentence per part, then two in support (one more for a why or how), within the limit.
+    budget, most = limit(question), max(parts, 1) + SUPPORTING + bool(_EXPLAIN.match(question))
     out, used = [lead], len(lead.sentence) + 5
     for a in rest:
         if len(out) >= most:
@@ -106,3 +108,27 @@ def shape(aligned: Sequence[Aligned], question: str) -> list[Aligned]:
             out.append(a)
             used += len(a.sentence) + 5
     return out + dropped
+
+
+def computation_note(asked) -> str:
+    """What a ratio, margin or average question leaves to do: filings state line items, not
+    the analyst's metric, so the answer cites the inputs and says the value is computed.
+
+    >>> from rag.question import parse
+    >>> computation_note(parse("What is Acme's ROA? ROA is defined as: net income / average total assets."))
+    'If the value is not stated above, compute it from the cited line items: net income / average total assets.'
+    >>> computation_note(parse("What is MLA?"))
+    ''
+    """
+    if not asked.computed:
+        return ""
+    how = "; ".join(asked.definitions) or "the figures the question combines"
+    return f"If the value is not stated above, compute it from the cited line items: {how}."
+
+
+def notes(query: str, aligned, citations, asked, years) -> str:
+    """What the answer leaves to arithmetic: its first cited figure in the unit the question
+    asks for, and what a computed metric is made of."""
+    marker = {c.chunk_id: c.marker for c in citations}
+    quoted = [(marker[a.hit.chunk.id], a.sentence) for a in aligned if a.hit is not None]
+    return " ".join(n for n in (unit_note(query, quoted, years), computation_note(asked)) if n)

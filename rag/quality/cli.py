@@ -22,7 +22,7 @@ BACKENDS = ["local", "openai", "extractive"]
 @click.command("eval")
 @click.option("--set", "sets", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Golden JSONL file (repeatable; default: RAG_EVAL_SET).")
-@click.option("--backend", type=click.Choice(BACKENDS), help="Generator (default: the configured one, local).")
+@click.option("--backend", type=click.Choice(BACKENDS), help="Generator (default: the configured one, extractive).")
 @click.option("--k", type=click.IntRange(1, 50), help="Passages to retrieve and cite from.")
 @click.option("--judge", type=click.Choice(["local", "openai"]), help="Also score faithfulness with this LLM judge.")
 @click.option("--limit", type=click.IntRange(1), help="Only the first N items (a quick check).")

@@ -78,6 +78,7 @@ class HybridRetriever:
         self._lock = threading.Lock()
         self._bm25 = None
         self._subjects: set[str] = set()  # the words of the documents' titles and companies
+        self._headings: set[str] = set()  # the words of their section headings
         self._idf: dict[str, float] = {}
         self._token_sets: Mapping[str, frozenset[str]] = {}
         self._version = None
@@ -111,7 +112,8 @@ class HybridRetriever:
                 self._position = {c.id: i for i, c in enumerate(index.chunks)}
                 self._text, self._common = None, {}
                 self._subjects = {t for m in self._docs.values()
-                                  for t in tokens(f"{m.get('title', '')} {m.get('company', '')}")}
+                                  for t in tokens(f"{m.get('title', '')} {m.get('company', '')}") if not t.isdigit()}
+                self._headings = {t for c in index.chunks for t in tokens(c.section or "")}
                 self._bm25, self._version = index, version
             return self._bm25
 
@@ -214,10 +216,12 @@ class HybridRetriever:
         return self._common[word]
 
     def subject_word(self, word: str) -> bool:
-        """Whether ``word`` names what some document is about: its words are in the documents'
-        titles or companies ("Acme", "V3"; not "GPU" or "BF16", which follow-ups ask about)."""
+        """Whether ``word`` names what some document or section is about: one of its words is in
+        a document's title or company ("Acme-7B" for "Acme: a report"), or all are in section
+        headings ("Multi-head" latent attention). Not "GPU" or "BF16", or a rival a filing lists."""
         _ = self.bm25
-        return set(tokens(word)) <= self._subjects
+        words = set(tokens(word))
+        return bool(words & self._subjects) or bool(words) and words <= self._headings
 
     def coverage(self, query: str, hits: list[Hit]) -> list[float]:
         """Each hit's idf-weighted share of ``query``'s words (the refusal gate's off-topic test)."""

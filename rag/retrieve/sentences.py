@@ -164,6 +164,8 @@ def question_parts(query: str, names: Sequence[str] = ()) -> list[str]:
     ['How does Model-X score on the AlphaBench suites?', 'How does Model-X score on the Beta-QA suites?']
     >>> question_parts("How much larger is Acme-2 than Acme-1?")
     ['How much larger is Acme-2?', 'How much larger is Acme-1?']
+    >>> question_parts("What were Acme's and Zeta's 2030 sales?", names=["Acme", "Zeta"])
+    ["What were Acme's 2030 sales?", "What were Zeta's 2030 sales?"]
     >>> question_parts("What were Research and Development expenses?")
     ['What were Research and Development expenses?']
     >>> question_parts("What is MLA?")
@@ -176,14 +178,16 @@ def question_parts(query: str, names: Sequence[str] = ()) -> list[str]:
 
 _PART = re.compile(r"(?<=\?)\s+|,?\s+and\s+(?=(?:how|what|which|why|where|when|who|whether)\b)", re.I)
 _NAME = r"[A-Z][\w.-]*[A-Za-z0-9](?:\s[A-Z][\w.-]*[A-Za-z0-9])*"
-_NAMES = re.compile(rf"(?<!^)\b({_NAME}) (?:and|than|versus|vs\.?|compared (?:with|to)) (?:the )?({_NAME})\b")
+_NAMES = re.compile(rf"(?<!^)\b({_NAME}(?:['’]s)?) (?:and|than|versus|vs\.?|against|compared (?:with|to)) (?:the )?"
+                    rf"({_NAME}(?:['’]s)?)(?![\w-])")
 
 
 def _per_name(part: str, names: Sequence[str] = ()) -> list[str]:
     m = _NAMES.search(part)
     # Names of models, benchmarks or firms ("DeepSeek-V3", "GenEval", "NVIDIA", a company
     # of the index), not a line item in title case ("Research and Development").
-    if not m or not all(re.search(r"[0-9-]|[a-z][A-Z]|^[A-Z]{2,}", n) or n in names for n in m.groups()):
+    bare = [re.sub(r"['’]s$", "", n) for n in m.groups()] if m else []
+    if not m or not all(re.search(r"[0-9-]|[a-z][A-Z]|^[A-Z]{2,}", n) or n in names for n in bare):
         return [part]
     return [part[:m.start()] + name + part[m.end():] for name in m.groups()]
 

@@ -60,7 +60,7 @@ def test_filings_of_other_companies_resolve_in_their_own_calendars(financebench_
 def test_capitalized_common_words_are_not_names_but_names_are(financebench_index):
     """Analysts write "the Segment with the Highest Adjusted Margin"; the refusal gate must not ask the
     passages for a company called "Highest", and must still ask them for a real name."""
-    from rag.answer import missing_entities
+    from rag.refusal import missing_entities
 
     r = HybridRetriever(financebench_index)
     assert [w for w in ("Highest", "Real", "Adjusted", "Expense") if not r.common_word(w)] == []

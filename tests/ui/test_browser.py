@@ -57,7 +57,7 @@ def test_streamed_answer_with_checkable_sources_and_follow_up(page, ui_server):
     expect(page.get_by_text("your rating was saved")).to_be_visible()
     [line] = [json.loads(x) for x in ui_server.feedback.read_text().splitlines() if H20 in x]
     assert line["rating"] == "up" and line["citations"] and line["citations"][0]["quote"]
-    assert line["answer"] and line["backend"] == "local"
+    assert line["answer"] and line["backend"] == "extractive"  # the default
 
 
 def test_off_topic_question_is_refused_with_closest_passages(page):

@@ -53,7 +53,8 @@ def test_login_then_every_error_is_a_readable_message(browser, bare_server, tmp_
         expect(upload(page, fact).locator("li.ok")).to_contain_text("reactor.md")
         page.get_by_role("tab", name="Ask").click()
 
-        assert "GGUF model not found" in _error(page, 3)  # the default backend is local
+        page.get_by_label("Local model (GGUF)").check()  # the default is extractive
+        assert "GGUF model not found" in _error(page, 3)
         page.get_by_label("OpenAI-compatible API").check()
         assert "Cannot reach the OpenAI-compatible API" in _error(page, 5)
         page.screenshot(path=str(artifact("ui-error.png")))

@@ -26,7 +26,7 @@ QUESTION = "How many megawatts does the Zorblax reactor produce?"
 def model_server(tmp_path_factory):
     home = tmp_path_factory.mktemp("model-home")
     yield from serve(home, tmp_path_factory.mktemp("model-log"), RAG_LLM_PATH=str(home / "model.gguf"),
-                     RAG_LLM_PYTHON=str(home / "python"))
+                     RAG_LLM_PYTHON=str(home / "python"), RAG_BACKEND="local")  # the page's backend: the model
 
 
 def test_model_failures_are_messages_and_a_crash_costs_one_answer(browser, model_server, gemma_base, truncated_gguf,
