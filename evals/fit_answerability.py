@@ -44,7 +44,7 @@ def rows(path: Path, assistant: Assistant) -> list[dict]:
     for item in load_items([path]):
         gate = assistant.gate(item.question, item.history, learned=False)
         out.append({"id": item.id, "set": path.stem, "answerable": item.answerable, "question": item.question,
-                    "rule": gate["reason"], "features": gate["features"], "foreign": gate["foreign"]})
+                    "rule": gate.reason, "features": gate.features, "foreign": gate.foreign})
     return out
 
 

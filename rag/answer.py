@@ -21,7 +21,7 @@ from rag.question import parse, subjects
 from rag.refusal import evidence_refusal, instruction_refusal, missing_entities, passage_refusal, question_names
 from rag.retrieve.hybrid import HybridRetriever
 from rag.retrieve.sentences import answer_size, question_parts
-from rag.types import Answer
+from rag.types import Answer, Gate
 
 MAX_QUESTION_CHARS = 2000
 
@@ -45,8 +45,8 @@ class Assistant:
             pass  # said below, if this question gets as far as the model (a refusal or an empty index comes first)
         t = time.perf_counter()
         gate = self.gate(question, history, filters, k, timings)
-        query, asked, hits, evidence, hints, reason = (gate["query"], gate["asked"], gate["hits"], gate["evidence"],
-                                                      gate["hints"], gate["reason"])
+        query, asked, hits, evidence, hints, reason = (gate.query, gate.asked, list(gate.hits), list(gate.evidence),
+                                                      gate.hints, gate.reason)
         if reason:
             timings["total"] = time.perf_counter() - t
             yield Answer(question, REFUSAL, refused=True, hits=tuple(hits), backend=backend, query=query,
@@ -68,26 +68,22 @@ class Assistant:
         aligned = align(answer_text, hits)
         if backend != "extractive":
             aligned = add_evidence(aligned, evidence, len(evidence))  # what a small model left out, verbatim
-        aligned = shape(aligned, gate["focus"])  # the answering sentence first, then at most two, within a length
+        aligned = shape(aligned, gate.focus)  # the answering sentence first, then at most two, within a length
         text, citations, dropped = cite(aligned)
         timings["total"] = time.perf_counter() - t
         refused = not citations
         reason = "Nothing in the retrieved passages supports an answer." if refused else ""
         note = "" if refused else notes(query, aligned, citations, asked, hints.years)
-        if gate["missing"] and not refused:  # one answer per part: say which part the sources leave open
-            open_ = ", ".join(f"“{part.rstrip('?')}”" for part in gate["missing"])
+        if gate.missing and not refused:  # one answer per part: say which part the sources leave open
+            open_ = ", ".join(f"“{part.rstrip('?')}”" for part in gate.missing)
             note = " ".join(n for n in (f"The sources found do not cover {open_}.", note) if n)
         yield Answer(question, REFUSAL if refused else text, citations, refused, tuple(hits), backend,
                      getattr(generator, "model", backend), reasoning, timings, query, dropped, reason, note)
 
 
     def gate(self, question: str, history=None, filters=None, k: int = 5, timings: dict | None = None,
-             learned: bool = True) -> dict[str, Any]:
-        """Retrieval and the refusal checks: the query, the parsed question, hits, key
-        sentences, hints, the answerability features, why to refuse ("" to answer), the
-        focus (the core of what this turn asks), the parts or names the sources do not cover
-        (``missing``, said in the note) and whether the question names nothing the documents
-        are about (``foreign``: "named", "unnamed" or "").
+             learned: bool = True) -> Gate:
+        """Retrieval and the refusal checks, as a ``Gate`` (its fields say what each is).
         ``learned=False`` leaves out the answerability model (its fit script reads the rest)."""
         timings = {} if timings is None else timings
         t = time.perf_counter()
@@ -155,8 +151,7 @@ class Assistant:
         timings["evidence"] = time.perf_counter() - t - timings["retrieve"]
         # What this turn asks: a follow-up's answer is shaped by it, not by the turns it leans on.
         focus = parse(question).core if resolved != question else asked.core
-        return {"query": query, "asked": asked, "hits": hits, "evidence": evidence, "hints": hints,
-                "features": values, "reason": reason, "focus": focus, "missing": missing, "foreign": foreign}
+        return Gate(query, asked, tuple(hits), tuple(evidence), hints, reason, focus, tuple(missing), foreign, values)
 
 
 def _visible(text: str) -> str:

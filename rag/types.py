@@ -1,4 +1,4 @@
-"""The pipeline's data, as small frozen dataclasses: SourceDoc → Chunk → Hit → Evidence → Citation → Answer.
+"""The pipeline's data, as small frozen dataclasses: SourceDoc → Chunk → Hit → Evidence → Gate → Citation → Answer.
 
 Everything that crosses a module boundary is one of these, so a newcomer can read the
 whole flow from this file. Offsets are character offsets into ``SourceDoc.text``.
@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # annotations only: the question parser and the hints import this module
+    from rag.question import Question
+    from rag.retrieve.hints import Hints
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,22 @@ class Evidence:
     hit: Hit
     text: str
     score: float
+
+
+@dataclass(frozen=True)
+class Gate:
+    """What retrieval and the refusal checks found for one question (``Assistant.gate``)."""
+
+    query: str  # the standalone query (a follow-up with the turns it leans on)
+    asked: Question  # the query parsed: its core apart from role, instructions and definitions
+    hits: tuple[Hit, ...]
+    evidence: tuple[Evidence, ...]  # the key sentences
+    hints: Hints  # the company, form and period the core names
+    reason: str = ""  # why to refuse, in words for the user ("": answer)
+    focus: str = ""  # what this turn asks (a follow-up's own question): it shapes the answer
+    missing: tuple[str, ...] = ()  # parts or names the sources do not cover (said in the note)
+    foreign: str = ""  # "named" / "unnamed": the question names nothing the documents are about
+    features: dict[str, float] = field(default_factory=dict, hash=False, compare=False)  # answerability
 
 
 @dataclass(frozen=True)
