@@ -2,7 +2,8 @@
 
 This is the one place (with the UI) where ``RagError`` becomes a message and an exit
 code; nothing here prints a stack trace for a problem the user can fix.
-Exit codes: 0 ok, 1 error, 2 usage, 3 partial (some files failed, the rest went in).
+Exit codes: 0 ok, 1 error, 2 usage, 3 partial (some files failed, the rest went in),
+5 nothing ingested (every input failed), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -17,6 +18,14 @@ from rag.config import Settings
 from rag.errors import RagError
 
 EXIT_PARTIAL = 3
+EXIT_NOTHING = 5
+
+
+def _ingest_exit(report) -> int:
+    """0 when every input went in, 3 when some did, 5 when none did."""
+    if report.ok:
+        return 0
+    return EXIT_PARTIAL if report.added + report.updated + report.unchanged else EXIT_NOTHING
 
 
 def _settings(ctx: click.Context, **overrides) -> Settings:
@@ -59,7 +68,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], index: Path | None, prun
         click.echo(json.dumps(report.to_dict()))
     else:
         _print_report(report, settings)
-    sys.exit(0 if report.ok else EXIT_PARTIAL)
+    sys.exit(_ingest_exit(report))
 
 
 def _print_report(report, settings: Settings) -> None:

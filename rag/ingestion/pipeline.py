@@ -20,7 +20,8 @@ from rag import corpus
 from rag.config import Settings
 from rag.errors import LoaderError
 from rag.ingestion.chunking import chunk_document
-from rag.ingestion.loaders import is_supported, load
+from rag.ingestion.discover import discover
+from rag.ingestion.loaders import load
 from rag.ingestion.progress import Progress
 from rag.ingestion.state import FileRecord, IngestState, index_lock
 from rag.types import Chunk, FileFailure, IngestReport
@@ -52,36 +53,12 @@ def ingest(paths: Iterable[str | os.PathLike] | None = None, *, settings: Settin
         failures += _ensure_corpus(settings)
         prune = True if prune is None else prune
     show = sys.stderr.isatty() if progress is None else progress
-    files, skipped, missing = discover(paths)
+    files, skipped, missing = discover(paths, int(settings.max_file_mb * 1e6))  # no file is opened here
     failures += missing
     with index_lock(settings.index_dir):
         run = _Run(settings, Progress(show), failures)
         report = run.execute(files, [p.resolve() for p in paths], bool(prune))
     return IngestReport(seconds=time.perf_counter() - started, skipped=tuple(skipped), **report)
-
-
-def discover(paths: list[Path]) -> tuple[list[Path], list[str], list[FileFailure]]:
-    """Expand folders (recursively, hidden entries skipped) into supported files."""
-    files: list[Path] = []
-    skipped: list[str] = []
-    missing: list[FileFailure] = []
-    for path in paths:
-        if path.is_dir():
-            for root, dirs, names in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for name in sorted(names):
-                    f = Path(root, name)
-                    if name.startswith(".") or name.endswith((".part", ".tmp")):
-                        continue
-                    if is_supported(f):
-                        files.append(f.resolve())
-                    else:
-                        skipped.append(str(f))
-        elif path.is_file():
-            files.append(path.resolve())
-        else:
-            missing.append(FileFailure(str(path), "no such file or folder"))
-    return list(dict.fromkeys(files)), skipped, missing
 
 
 def _ensure_corpus(settings: Settings) -> list[FileFailure]:

@@ -55,9 +55,23 @@ def _mostly_digits(title: str) -> bool:
 
 
 def decode_text(data: bytes) -> str:
-    """Strict UTF-8 (BOM allowed), with errors that say what is wrong and how to fix it."""
+    """Strict UTF-8 (BOM allowed) or UTF-16 (with a BOM, or without one when every other
+    byte is NUL: Windows' "Unicode" text), with errors that say what is wrong and how to fix it.
+
+    >>> decode_text("Grass is green.".encode("utf-16")), decode_text("Grass".encode("utf-16-le"))
+    ('Grass is green.', 'Grass')
+    """
     if not data.strip():
         raise LoaderError("empty file: nothing to index")
+    encoding = _utf16(data[:8192])
+    if encoding:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            raise LoaderError("not valid UTF-16 text: re-save the file as UTF-8") from None
+        if not text.strip("\ufeff \n\r\t"):
+            raise LoaderError("empty file: nothing to index")
+        return normalize(text.lstrip("\ufeff"))
     if b"\x00" in data[:8192]:
         raise LoaderError("binary file (contains NUL bytes): not a text document")
     try:
@@ -67,6 +81,21 @@ def decode_text(data: bytes) -> str:
             f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}): re-save the file as UTF-8"
         ) from None
     return normalize(text)
+
+
+def _utf16(head: bytes) -> str | None:
+    """The UTF-16 codec a file's first bytes show (a BOM, or NULs at every other byte), or None."""
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "utf-16"
+    pairs = len(head) // 2
+    if pairs >= 2:
+        odd_nul = sum(head[i] == 0 for i in range(1, 2 * pairs, 2)) / pairs
+        even_nul = sum(head[i] == 0 for i in range(0, 2 * pairs, 2)) / pairs
+        if odd_nul > 0.9 and even_nul < 0.1:
+            return "utf-16-le"
+        if even_nul > 0.9 and odd_nul < 0.1:
+            return "utf-16-be"
+    return None
 
 
 def normalize(text: str) -> str:
