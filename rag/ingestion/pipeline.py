@@ -105,7 +105,10 @@ class _Run:
         # Also rebuilt when its stored token sets are missing (an index from before they
         # were stored) or stale: the retriever would recompute them at every start.
         if self.state.bm25_dirty or not bm25.is_current(bm25_dir):
-            bm25.build(self.store.all_chunks(), bm25_dir)
+            chunks = self.store.all_chunks()
+            # The vectors go beside the lexical index: a query then never opens Chroma's
+            # embedded store, which writes its sqlite file on every open (``rag.retrieve.dense``).
+            bm25.build(chunks, bm25_dir, self.store.all_vectors([c.id for c in chunks]))
             self.state.bm25_dirty = False
             self.state.save()
         self.stages["write"] += time.perf_counter() - t

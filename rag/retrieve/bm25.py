@@ -47,8 +47,9 @@ def tokenize(texts: Sequence[str]):
                           show_progress=False)
 
 
-def build(chunks: Sequence[Chunk], folder: Path) -> None:
-    """Index ``chunks`` into ``folder`` atomically (build beside it, then rename)."""
+def build(chunks: Sequence[Chunk], folder: Path, vectors: np.ndarray | None = None) -> None:
+    """Index ``chunks`` into ``folder`` atomically (build beside it, then rename), with their
+    embeddings (``vectors.npy``, one row per chunk in chunks.jsonl order) when given."""
     import bm25s
 
     tmp = folder.with_name(folder.name + ".tmp")
@@ -63,11 +64,24 @@ def build(chunks: Sequence[Chunk], folder: Path) -> None:
         for c in chunks:
             fh.write(json.dumps(_record(c), ensure_ascii=False) + "\n")
     write_token_sets(chunks, tmp)
+    if vectors is not None and len(chunks):
+        np.save(tmp / "vectors.npy", normalized(vectors).astype(np.float16))  # half the size; cosine to ~1e-3
     shutil.rmtree(old, ignore_errors=True)
     if folder.exists():
         os.replace(folder, old)
     os.replace(tmp, folder)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def normalized(vectors: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (a zero row stays zero): their dot product is the cosine.
+
+    >>> [[round(float(x), 3) for x in row] for row in normalized(np.array([[3.0, 4.0], [0.0, 0.0]]))]
+    [[0.6, 0.8], [0.0, 0.0]]
+    """
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.where(norms == 0, 1.0, norms)
 
 
 def _record(c: Chunk) -> dict:
@@ -165,7 +179,16 @@ def is_current(folder: Path) -> bool:
             ids = [_loads(line)["id"] for line in fh if line.strip()]
     except (OSError, ValueError, KeyError):
         return False
-    return _read_stored(folder, ids) is not None
+    return _read_stored(folder, ids) is not None and (not ids or _vectors(folder, len(ids)) is not None)
+
+
+def _vectors(folder: Path, n: int) -> np.ndarray | None:
+    """The stored embeddings, as float32, when there is one row per chunk (else None)."""
+    try:
+        vectors = np.load(folder / "vectors.npy")
+    except (OSError, ValueError):
+        return None
+    return vectors.astype(np.float32) if vectors.ndim == 2 and vectors.shape[0] == n else None
 
 
 class BM25Index:
@@ -185,6 +208,7 @@ class BM25Index:
             stored = sets, idf_table(sets.values())
         self.token_sets: Mapping[str, frozenset[str]] = stored[0]
         self.idf: dict[str, float] = stored[1]
+        self.vectors = _vectors(folder, len(self.chunks)) if self.chunks else None  # unit rows, chunks order
 
     def search(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[Chunk, float]]:
         if not self.chunks or k <= 0:

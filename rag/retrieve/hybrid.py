@@ -17,6 +17,7 @@ from rag.retrieve.bm25 import BM25Index, token_set
 from rag.retrieve.fusion import covered_share, query_weights, ranks, rrf
 from rag.retrieve.hints import Hints, boost, formal, mentions, parse_hints, period_match, symbol_like
 from rag.retrieve.statements import statement_pages, statements_asked
+from rag.retrieve.dense import nearest
 from rag.retrieve.sentences import key_sentences
 from rag.retrieve.tables import carried_header
 from rag.types import Evidence, Chunk, Hit
@@ -244,7 +245,10 @@ class HybridRetriever:
                 return []
         lexical = bm25.search(query, self.candidates, mask=mask)
         vector = self.embedder.embed_query(query)
-        dense = [(c, s) for c, s in self.store.query(vector, self.candidates * 2) if matches(c, filters)][: self.candidates]
+        if bm25.vectors is not None and not self.settings.chroma_url:  # never opens the store (rag.retrieve.dense)
+            dense = [(bm25.chunks[i], score) for i, score in nearest(bm25.vectors, vector, self.candidates, mask)]
+        else:
+            dense = [(c, s) for c, s in self.store.query(vector, self.candidates * 2) if matches(c, filters)][: self.candidates]
         rankings = {"bm25": [c.id for c, _ in lexical], "dense": [c.id for c, _ in dense]}
         found = lexical + dense
         hints = self.hints(query)

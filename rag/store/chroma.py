@@ -100,6 +100,15 @@ class ChromaStore:
             out.extend(chunk_from_record(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"]))
         return out
 
+    def all_vectors(self, ids: Sequence[str]) -> np.ndarray:
+        """The stored embeddings of ``ids``, in that order (one row per id)."""
+        ids = list(ids)
+        rows: dict[str, np.ndarray] = {}
+        for lo in range(0, len(ids), self._batch):
+            got = self.collection.get(ids=ids[lo:lo + self._batch], include=["embeddings"])
+            rows.update(zip(got["ids"], np.asarray(got["embeddings"], dtype=np.float32)))
+        return np.stack([rows[i] for i in ids]) if ids else np.zeros((0, 0), dtype=np.float32)
+
     def get(self, ids: Sequence[str]) -> list[Chunk]:
         if not ids:
             return []

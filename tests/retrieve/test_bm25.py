@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from rag.retrieve import bm25
@@ -27,11 +28,28 @@ def chunks() -> list[Chunk]:
             for i, (title, section, text) in enumerate(TEXTS)]
 
 
+def vectors() -> np.ndarray:
+    return np.random.default_rng(0).normal(size=(len(TEXTS), 8))
+
+
 @pytest.fixture
 def folder(tmp_path):
     target = tmp_path / "index" / "bm25"
-    bm25.build(chunks(), target)
+    bm25.build(chunks(), target, vectors())
     return target
+
+
+def test_the_vectors_are_stored_as_unit_rows_in_chunk_order(folder):
+    index = bm25.BM25Index(folder)
+    assert index.vectors.shape == (len(TEXTS), 8)
+    assert np.allclose(np.linalg.norm(index.vectors, axis=1), 1.0, atol=1e-3)
+    assert np.allclose(index.vectors, bm25.normalized(vectors()), atol=1e-3)
+
+
+def test_an_index_without_vectors_is_rebuilt_by_the_next_ingest(tmp_path):
+    target = tmp_path / "bm25"
+    bm25.build(chunks(), target)  # as built before the vectors were stored
+    assert not bm25.is_current(target) and bm25.BM25Index(target).vectors is None
 
 
 def test_build_stores_token_sets_and_idf_that_load_back_equal(folder):
