@@ -3,6 +3,7 @@ generation → checked citations → an ``Answer`` (or an honest refusal)."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -24,6 +25,8 @@ from rag.retrieve.sentences import answer_size, question_parts
 from rag.types import Answer, Gate
 
 MAX_QUESTION_CHARS = 2000
+INCOMPLETE = ("The last ingest has not finished (it is still running, or it was interrupted): some documents may "
+              "be missing from the search. If no ingest is running, run `rag ingest` again to finish it.")
 
 
 class Assistant:
@@ -32,6 +35,22 @@ class Assistant:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.retriever = HybridRetriever(settings)
+        self._state: tuple[int, bool] = (0, False)  # files.json's mtime, and whether an ingest is unfinished
+
+    def incomplete(self) -> bool:
+        """Whether the index's last ingest has not finished (running, or killed midway): its
+        record (``files.json``) still marks the search index as behind the store. Read-only."""
+        path = self.settings.index_dir / "files.json"
+        try:
+            version = path.stat().st_mtime_ns
+        except OSError:
+            return False
+        if version != self._state[0]:
+            try:
+                self._state = (version, bool(json.loads(path.read_text(encoding="utf-8")).get("bm25_dirty")))
+            except (OSError, ValueError):
+                self._state = (version, False)
+        return self._state[1]
 
     def stream(self, question: str, *, history=None, filters=None, backend: str | None = None,
                k: int | None = None) -> Iterator[str | Answer]:
@@ -47,10 +66,11 @@ class Assistant:
         gate = self.gate(question, history, filters, k, timings)
         query, asked, hits, evidence, hints, reason = (gate.query, gate.asked, list(gate.hits), list(gate.evidence),
                                                       gate.hints, gate.reason)
+        unfinished = INCOMPLETE if self.incomplete() else ""
         if reason:
             timings["total"] = time.perf_counter() - t
             yield Answer(question, REFUSAL, refused=True, hits=tuple(hits), backend=backend, query=query,
-                         timings=timings, reason=reason)
+                         timings=timings, reason=" ".join(r for r in (reason, unfinished) if r))
             return
         generator = get_generator(backend, self.settings)
         t2 = time.perf_counter()
@@ -77,6 +97,10 @@ class Assistant:
         if gate.missing and not refused:  # one answer per part: say which part the sources leave open
             open_ = ", ".join(f"“{part.rstrip('?')}”" for part in gate.missing)
             note = " ".join(n for n in (f"The sources found do not cover {open_}.", note) if n)
+        if unfinished and refused:
+            reason = f"{reason} {unfinished}"
+        elif unfinished:
+            note = " ".join(n for n in (note, unfinished) if n)
         yield Answer(question, REFUSAL if refused else text, citations, refused, tuple(hits), backend,
                      getattr(generator, "model", backend), reasoning, timings, query, dropped, reason, note)
 

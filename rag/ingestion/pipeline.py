@@ -99,16 +99,12 @@ class _Run:
         self._embed_and_write(done)
         removed = self._prune(files, roots) if prune else 0
         t = time.perf_counter()
-        bm25_dir = self.settings.index_dir / "bm25"
         from rag.retrieve import bm25
 
         # Also rebuilt when its stored token sets are missing (an index from before they
         # were stored) or stale: the retriever would recompute them at every start.
-        if self.state.bm25_dirty or not bm25.is_current(bm25_dir):
-            chunks = self.store.all_chunks()
-            # The vectors go beside the lexical index: a query then never opens Chroma's
-            # embedded store, which writes its sqlite file on every open (``rag.retrieve.dense``).
-            bm25.build(chunks, bm25_dir, self.store.all_vectors([c.id for c in chunks]))
+        if self.state.bm25_dirty or not bm25.is_current(self.bm25_dir):
+            self._build_search_index()
             self.state.bm25_dirty = False
             self.state.save()
         self.stages["write"] += time.perf_counter() - t
@@ -182,7 +178,23 @@ class _Run:
     def _kept_note(self, job: _Job) -> str:
         return " (the previously ingested version stays in the index)" if job.kind == "updated" else ""
 
+    @property
+    def bm25_dir(self) -> Path:
+        return self.settings.index_dir / "bm25"
+
+    def _build_search_index(self) -> None:
+        """The BM25 folder from every stored chunk, with their vectors beside it: a query then
+        never opens Chroma's embedded store, which writes its sqlite file (``rag.retrieve.dense``)."""
+        from rag.retrieve import bm25
+
+        chunks = self.store.all_chunks()
+        bm25.build(chunks, self.bm25_dir, self.store.all_vectors([c.id for c in chunks]))
+
     def _embed_and_write(self, jobs: list[_Job]) -> None:
+        # A first ingest has no search index until its end: it is built after the 1st, 2nd,
+        # 4th, 8th… document too (twice the work of one build at most), so a run killed
+        # midway leaves an index that answers from what it wrote (and says it is incomplete).
+        checkpoint = 1 if not (self.bm25_dir / "chunks.jsonl").exists() else None
         total = sum(len(j.chunks) for j in jobs)
         with self.progress.bar(total, "embed", unit="chunk") as bar:
             for job in jobs:
@@ -198,6 +210,9 @@ class _Run:
                 self.state.files[job.path] = FileRecord(job.doc_id, job.sha256, os.path.getsize(job.path),
                                                         new_ids, job.pages)
                 self.state.save()
+                if checkpoint and len(self.state.files) >= checkpoint and job is not jobs[-1]:
+                    self._build_search_index()
+                    checkpoint = 2 * len(self.state.files)
                 self.stages["write"] += time.perf_counter() - t2
 
     def _prune(self, files: list[Path], roots: list[Path]) -> int:

@@ -116,15 +116,16 @@ def _env(home: Path) -> dict[str, str]:
 
 
 def test_killed_process_leaves_a_consistent_index(tmp_path):
-    many = {f"doc{i:02d}.md": f"# Doc {i}\n\n" + f"Sentence {i} about topic {i}. " * 400 for i in range(12)}
+    many = {f"doc{i:02d}.md": f"# Doc {i}\n\n" + f"Sentence {i} is about the topic number {i}. " * 300 for i in range(12)}
     folder = write_docs(tmp_path / "docs", many)
     home = tmp_path / "home"
     proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "ingest", str(folder), "--json"],
                             env=_env(home), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     record = home / "index" / "files.json"
     deadline = time.monotonic() + 300
+    searchable = home / "index" / "bm25" / "chunks.jsonl"  # the first checkpoint of a first ingest
     while time.monotonic() < deadline and proc.poll() is None:
-        if record.exists() and json.loads(record.read_text()).get("files"):
+        if record.exists() and json.loads(record.read_text()).get("files") and searchable.exists():
             break
         time.sleep(0.05)
     assert proc.poll() is None, "ingest finished before it could be interrupted"
@@ -133,6 +134,14 @@ def test_killed_process_leaves_a_consistent_index(tmp_path):
     committed = len(json.loads(record.read_text())["files"])
     assert 1 <= committed < 12
 
+    # The interrupted index answers from what it holds, and says the ingest did not finish.
+    asked = subprocess.run([sys.executable, "-m", "rag.cli", "ask", "What does Doc 0 say about topic number 0?", "--json",
+                            "--backend", "extractive"], env=_env(home), capture_output=True, text=True, timeout=600)
+    assert asked.returncode == 0, asked.stderr
+    answer = json.loads(asked.stdout)
+    assert "topic number 0" in answer["text"], answer["reason"]
+    assert "has not finished" in answer["note"] and "rag ingest" in answer["note"]
+
     done = subprocess.run([sys.executable, "-m", "rag.cli", "ingest", str(folder), "--json"],
                           env=_env(home), capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
@@ -140,6 +149,9 @@ def test_killed_process_leaves_a_consistent_index(tmp_path):
     assert summary["unchanged"] == committed and summary["added"] == 12 - committed
     settings = rag.Settings(home=home)
     assert open_store(settings).count() == summary["chunks"] == IngestState.load(settings.index_dir).total_chunks()
+    finished = subprocess.run([sys.executable, "-m", "rag.cli", "ask", "What does Doc 0 say about topic number 0?", "--json",
+                               "--backend", "extractive"], env=_env(home), capture_output=True, text=True, timeout=600)
+    assert "has not finished" not in json.loads(finished.stdout)["note"]
 
 
 def test_cli_json_prints_one_object_and_no_progress(tmp_path):
