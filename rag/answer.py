@@ -150,11 +150,11 @@ class Assistant:
         reason = reason or evidence_refusal(core, evidence, hints, common, self.retriever.periodless(hints))
         values = {}
         model = answerability.load_model()
-        # A question about names no document is about ("Oracle's capex" over filings that list
-        # Oracle as a rival), or about nothing named at all ("Who invented the credit card?"):
+        # A question about names no document is about ("Zeta's capex" over filings that list
+        # Zeta as a rival), or about nothing named at all ("Who invented the abacus?"):
         # answered only by a key sentence close enough in meaning, a threshold fit per kind.
-        # Acronyms are left out of the names ("AMEX" may be a company, "SG&A" is a line item),
-        # but any name, acronyms too ("MGM"), may be what the documents are about.
+        # Acronyms are left out of the names ("ACME" may be a company, "SG&A" is a line item),
+        # but any name, acronyms too, may be what the documents are about.
         named = sorted(question_names(core, common))
         foreign = "" if any(self.retriever.subject_word(n) for n in names(core, common)) else \
             "named" if named else "unnamed"

@@ -2,7 +2,7 @@
 
 A question stands alone when it names its own subject (a company, a model, a document)
 and asks something about it. A follow-up lacks one of the two, and the earlier turns
-supply it: "What about the active ones?" has no name, "And Microsoft?" nothing to ask,
+supply it: "What about the active ones?" has no name, "And Zeta?" nothing to ask,
 "And in Q2?" neither. No pronoun list decides this: "What is its revenue?" and "Active
 parameters?" are follow-ups for the same reason (no name), and "Why did Acme's stock
 fall?" stands alone whatever pronoun it holds. A period the follow-up gives ("And the
@@ -25,7 +25,7 @@ from rag.text import STOPWORDS, tokens
 
 MAX_CHARS = 2000  # a resolved query stays within the question limit, however long the history
 
-# Capitalized words and model-like tokens ("V3", "H800", "DeepSeek-R1", "Acme's").
+# Capitalized words and model-like tokens ("V3", "X200", "Acme-R1", "Acme's").
 _WORD = re.compile(r"[A-Za-z][\w&.-]*[A-Za-z0-9]|[A-Za-z]\d+|\b\d+[A-Za-z][\w&-]*")
 _QUESTION_WORDS = frozenset("""what how when where which who whom whose why is are was were do does did can could
 would should will has have had and but or so also then tell give show explain describe list compare summarize
@@ -66,8 +66,8 @@ def names(question: str, common: Callable[[str], bool] | None = None) -> list[st
 
     >>> names("What about its active parameters?")
     []
-    >>> names("How does that compare with Microsoft?")
-    ['Microsoft']
+    >>> names("How does that compare with Zeta?")
+    ['Zeta']
     >>> names("Why did Acme's V3 model cost less than 3M's?")
     ['Acme', 'V3', '3M']
     """

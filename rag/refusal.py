@@ -104,8 +104,8 @@ def evidence_refusal(query: str, evidence: Sequence[Evidence], hints: Hints,
         return f"No passage found for this question gives figures for Q{period[0]} of fiscal {period[1]}."
     if asks and hints.companies:
         # Each company the question names must be the subject of some key sentence: from
-        # its own filing, or named in the sentence ("NVIDIA's revenue from Microsoft" is not
-        # answered by Microsoft's revenue).
+        # its own filing, or named in the sentence ("Acme's revenue from Zeta" is not
+        # answered by Zeta's revenue).
         bare = [c for c in hints.companies if not any(
             e.hit.chunk.meta.get("company") == c or mentions(e.text, c) for e in evidence)]
         if bare:
