@@ -24,6 +24,7 @@ from rag.retrieve.hints import MONTHS
 from rag.text import STOPWORDS, tokens
 
 MAX_CHARS = 2000  # a resolved query stays within the question limit, however long the history
+MAX_TURNS = 10  # earlier user turns a follow-up may lean on
 
 # Capitalized words and model-like tokens ("V3", "X200", "Acme-R1", "Acme's").
 _WORD = re.compile(r"[A-Za-z][\w&.-]*[A-Za-z0-9]|[A-Za-z]\d+|\b\d+[A-Za-z][\w&-]*")
@@ -189,8 +190,12 @@ def resolve(question: str, history: Sequence[dict] | None, common: Callable[[str
     >>> resolve("What is MLA?", [{"role": "user", "content": "Tell me about V2"}])
     'What is MLA?'
     """
-    asked = [str(t["content"]).strip() for t in history or () if t.get("role") == "user" and str(t.get("content") or "").strip()]
+    asked = [str(t["content"]).strip()[:MAX_CHARS] for t in history or ()
+             if t.get("role") == "user" and str(t.get("content") or "").strip()]
     pieces: list[str] = []
+    # The last turns only, each within the question limit: a long history costs no more than
+    # a few questions (every turn's names are looked up in the corpus).
+    asked = asked[-MAX_TURNS:]
     for turn in asked + [question.strip()]:
         if not pieces or stands_alone(turn, common, subject):
             pieces = [turn]
