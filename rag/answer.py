@@ -22,7 +22,7 @@ from rag.question import parse, subjects
 from rag.refusal import evidence_refusal, instruction_refusal, missing_entities, passage_refusal, question_names
 from rag.retrieve.hybrid import HybridRetriever
 from rag.retrieve.sentences import answer_size, question_parts
-from rag.types import Answer, Gate
+from rag.types import Answer, Gate, Waiting
 
 MAX_QUESTION_CHARS = 2000
 INCOMPLETE = ("The last ingest has not finished (it is still running, or it was interrupted): some documents may "
@@ -53,7 +53,7 @@ class Assistant:
         return self._state[1]
 
     def stream(self, question: str, *, history=None, filters=None, backend: str | None = None,
-               k: int | None = None) -> Iterator[str | Answer]:
+               k: int | None = None) -> Iterator[str | Waiting | Answer]:
         question = _check(question)
         backend = backend or self.settings.backend
         k = k or self.settings.top_k
@@ -74,8 +74,14 @@ class Assistant:
             return
         generator = get_generator(backend, self.settings)
         t2 = time.perf_counter()
-        full, shown = "", 0
+        full, shown, queued = "", 0, None
         for piece in generator.generate(query, hits, history or (), evidence):
+            if isinstance(piece, Waiting):  # the local model is answering others first
+                queued = queued or time.perf_counter()
+                yield piece
+                continue
+            if queued and "queued" not in timings:
+                timings["queued"] = time.perf_counter() - queued  # seconds spent in the line
             if "first_token" not in timings:
                 timings["first_token"] = time.perf_counter() - t
             full += piece
@@ -206,8 +212,9 @@ def assistant(settings: Settings | None = None) -> Assistant:
 
 
 def ask_stream(question: str, *, history: Sequence[dict] | None = None, filters: dict[str, Any] | None = None,
-               settings: Settings | None = None, backend: str | None = None, k: int | None = None) -> Iterator[str | Answer]:
-    """Yield answer text as it is generated, then the final ``Answer`` (checked citations)."""
+               settings: Settings | None = None, backend: str | None = None, k: int | None = None) -> Iterator[str | Waiting | Answer]:
+    """Yield answer text as it is generated, then the final ``Answer`` (checked citations). While
+    the local model answers other questions first, ``Waiting`` items say how many are ahead."""
     return assistant(settings).stream(question, history=history, filters=filters, backend=backend, k=k)
 
 

@@ -147,8 +147,7 @@ def _print_answer(answer) -> None:
         click.echo(f"\n{answer.note}")
     click.echo()
     for c in answer.citations:
-        page = f", p. {c.page}" if c.page else ""
-        click.echo(f"[{c.marker}] {c.title} ({c.publisher}, {c.date}){page}")
+        click.echo(f"[{c.marker}] {c.source_line()}")
         click.echo(f"    \u201c{c.quote}\u201d")
         if c.url:
             click.echo(f"    {c.url}")
@@ -166,7 +165,7 @@ def _print_answer(answer) -> None:
 def ask(ctx, question, as_json, backend, k, filters, history) -> None:
     """Answer QUESTION from the indexed sources, with checked citations."""
     from rag.answer import ask_stream
-    from rag.types import Answer
+    from rag.types import Answer, Waiting
 
     try:
         settings = _settings(ctx)
@@ -175,6 +174,8 @@ def ask(ctx, question, as_json, backend, k, filters, history) -> None:
                                 settings=settings, backend=backend, k=k):
             if isinstance(event, Answer):
                 answer = event
+            elif isinstance(event, Waiting):
+                click.echo(event.message(), err=True)
             elif not as_json:  # the raw stream goes to stderr; stdout gets the checked answer
                 click.echo(event, nl=False, err=True)
     except RagError as exc:
@@ -191,7 +192,7 @@ def ask(ctx, question, as_json, backend, k, filters, history) -> None:
 def chat(ctx, backend) -> None:
     """A terminal chat with history (empty line or Ctrl-D to quit)."""
     from rag.answer import ask_stream
-    from rag.types import Answer
+    from rag.types import Answer, Waiting
 
     settings = _settings(ctx)
     history: list[dict] = []
@@ -207,6 +208,8 @@ def chat(ctx, backend) -> None:
                 if isinstance(event, Answer):
                     _print_answer(event)
                     history += [{"role": "user", "content": question}, {"role": "assistant", "content": event.text}]
+                elif isinstance(event, Waiting):
+                    click.echo(event.message())
                 else:
                     click.echo(event, nl=False)
         except RagError as exc:
@@ -224,22 +227,39 @@ def up(ctx: click.Context) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to bind; 0.0.0.0 exposes the page to the network (set RAG_AUTH=user:password then).")
 @click.option("--port", default=7860, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--certfile", type=click.Path(dir_okay=False), help="TLS certificate (PEM): serve HTTPS.")
+@click.option("--keyfile", type=click.Path(dir_okay=False), help="TLS private key (PEM) for --certfile.")
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int) -> None:
+def serve(ctx: click.Context, host: str, port: int, certfile: str | None, keyfile: str | None) -> None:
     """The web page: chat with cited answers, sources beside them, corpus and uploads."""
+    _serve_with(ctx, "rag.ui.server", "serve", 'the web UI needs Gradio ({}). Fix: pip install "rag[ui]"', host, port,
+                certfile=certfile, keyfile=keyfile)
+
+
+@main.command()
+@click.option("--http", is_flag=True, help="Serve streamable HTTP (at /mcp) instead of stdio.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address for --http.")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(1, 65535), help="Port for --http.")
+@click.pass_context
+def mcp(ctx: click.Context, http: bool, host: str, port: int) -> None:
+    """The sources as an MCP server: tools search_sources and ask, documents as resources (stdio by default)."""
+    _serve_with(ctx, "rag.api.mcp_server", "run", '`rag mcp` needs the MCP SDK ({}). Fix: pip install "rag[mcp]"', host,
+                port, http=http)
+
+
+def _serve_with(ctx: click.Context, module: str, func: str, needs: str, host: str, port: int, **options) -> None:
+    """Run a server: its module loads only now (Gradio, uvicorn, mcp: `rag --help` stays instant);
+    a missing package, a bad setting and a port that cannot be bound are each one message."""
+    import importlib
+
     try:
         settings = _settings(ctx)
-        from rag.ui.app import serve as run_app  # Gradio loads here only, so `rag --help` stays instant
+        getattr(importlib.import_module(module), func)(settings, host=host, port=port, **options)
     except RagError as exc:
         _fail(exc)
     except ImportError as exc:
-        _fail(f"the web UI needs Gradio ({exc.name} is missing). Fix: pip install \"rag[ui]\"")
-    try:
-        run_app(settings, host=host, port=port)
-    except RagError as exc:
-        _fail(exc)
+        _fail(needs.format(f"{exc.name} is missing"))
     except OSError as exc:
-        # Gradio reports any bind failure as "Cannot find empty port": in use, or not an address of this machine.
         _fail(f"cannot serve on {host}:{port}: {exc.strerror or 'the address is in use or not available here'}. "
               "Pick another --port or --host.")
 

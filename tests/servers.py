@@ -21,8 +21,9 @@ def free_port() -> int:
 
 @contextmanager
 def running_server(args: list[str], ready_url: str, log_path: Path, timeout: float = 120,
-                   env: dict[str, str] | None = None) -> Iterator[subprocess.Popen]:
-    """Run ``args`` (with ``env``, default: this process's) until the context ends; ready when ``ready_url`` answers.
+                   env: dict[str, str] | None = None, ssl_context=None) -> Iterator[subprocess.Popen]:
+    """Run ``args`` (with ``env``, default: this process's) until the context ends; ready when ``ready_url``
+    answers (over HTTPS, trusting ``ssl_context``).
 
     Output goes to ``log_path``, not a pipe: a chatty server blocks once a pipe nobody reads fills.
     """
@@ -32,7 +33,7 @@ def running_server(args: list[str], ready_url: str, log_path: Path, timeout: flo
             deadline = time.monotonic() + timeout
             while True:
                 try:
-                    urllib.request.urlopen(ready_url, timeout=1)
+                    urllib.request.urlopen(ready_url, timeout=1, context=ssl_context)
                     break
                 except OSError:
                     if proc.poll() is not None or time.monotonic() > deadline:

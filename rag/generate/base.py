@@ -40,10 +40,27 @@ class Generator(Protocol):
                  evidence: Sequence[Evidence] = ()) -> Iterator[str]: ...
 
 
+def register(name: str, generator: Generator) -> str:
+    """Add a ready-made generator as backend ``name`` for every settings (a user's own LLM:
+    ``rag.integrations.llama_index.use_llm``); returns the name."""
+    if name in REGISTRY:
+        raise ConfigError(f"{name!r} is a built-in backend; register yours under another name.")
+    with _LOCK:
+        _REGISTERED[name] = generator
+    return name
+
+
+def backends() -> list[str]:
+    """Every backend name: the built-in ones, then those registered in this process."""
+    return [*REGISTRY, *_REGISTERED]
+
+
 def get_generator(name: str, settings) -> Generator:
     """The generator called ``name``; built once per process and settings (models load slowly)."""
+    if name in _REGISTERED:
+        return _REGISTERED[name]
     if name not in REGISTRY:
-        raise ConfigError(f"Unknown backend {name!r}; choose one of: {', '.join(REGISTRY)} (RAG_BACKEND or --backend).")
+        raise ConfigError(f"Unknown backend {name!r}; choose one of: {', '.join(backends())} (RAG_BACKEND or --backend).")
     key = (name, settings)
     with _LOCK:
         if key not in _CACHE:
@@ -57,6 +74,7 @@ def get_generator(name: str, settings) -> Generator:
 
 
 _CACHE: dict[tuple, Generator] = {}
+_REGISTERED: dict[str, Generator] = {}
 _LOCK = threading.Lock()
 
 
@@ -142,6 +160,9 @@ def first_sentences(stream: Iterator[str], n: int) -> Iterator[str]:
     text = ""
     try:
         for piece in stream:
+            if not isinstance(piece, str):  # a place in the model's line (``Waiting``): not text
+                yield piece
+                continue
             whole = text + piece
             closed = whole.rfind("</think>")
             if closed != -1 or "<think>" not in whole:  # else still reasoning: nothing answered yet

@@ -82,10 +82,12 @@ class LlamaCppGenerator:
         # The key sentences, not whole passages: a small model copies the figures from five
         # sentences far more often than from five pages, and reads them several times faster.
         messages = build_messages(question, hits, history, self.context_chars(), evidence)
-        return first_sentences(self.chat(messages), MAX_SENTENCES)
+        return first_sentences(self.chat(messages, report_wait=True), MAX_SENTENCES)
 
-    def chat(self, messages: list[dict], max_tokens: int | None = None) -> Iterator[str]:
-        """Stream a reply to raw chat ``messages`` (the eval judge uses this directly)."""
+    def chat(self, messages: list[dict], max_tokens: int | None = None, report_wait: bool = False) -> Iterator[str]:
+        """Stream a reply to raw chat ``messages`` (the eval judge uses this directly). With
+        ``report_wait``, ``Waiting`` items say how many requests are ahead before the text starts."""
         # repeat_penalty: 135M models otherwise loop on one line until max_tokens.
         return self.worker.stream({"messages": messages, "max_tokens": max_tokens or self.settings.llm_max_tokens,
-                                   "temperature": self.settings.llm_temperature, "repeat_penalty": 1.3})
+                                   "temperature": self.settings.llm_temperature, "repeat_penalty": 1.3},
+                                  report_wait=report_wait)

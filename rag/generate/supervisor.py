@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from rag.errors import BackendUnavailableError, ConfigError, MissingExtraError, ModelCrashError, ModelMissingError
+from rag.types import Waiting
 
 WORKER_SCRIPT = Path(__file__).with_name("llama_worker.py")
 _EOF = object()
@@ -60,7 +61,10 @@ class ModelWorker:
         self._stderr: collections.deque = collections.deque(maxlen=60)
         self._ids = itertools.count(1)
         self._spawn_lock = threading.Lock()
-        self._request_lock = threading.Lock()  # one llama.cpp context: one generation at a time
+        # One llama.cpp context: one generation at a time. Requests wait in a line (first come,
+        # first served) whose order a caller can report: "2 questions ahead of yours".
+        self._line: list[object] = []
+        self._turn = threading.Condition()
         _LIVE.add(self)
 
     @property
@@ -132,28 +136,55 @@ class ModelWorker:
         raise ModelMissingError(f"Cannot load the GGUF model {path}: {error}{f' ({said})' if said else ''}. The file "
                                 "may be truncated or corrupt: re-download it, or set RAG_LLM_PATH to another GGUF.")
 
-    def stream(self, request: dict) -> Iterator[str]:
-        """Stream the reply pieces of one chat ``request`` (messages, max_tokens, ...)."""
-        with self._request_lock:
-            self.ready()
-            rid, proc = next(self._ids), self._proc
-            done = False
-            try:
-                self._send({**request, "id": rid})
-                while not done:
-                    message = self._next(rid)
-                    if "piece" in message:
-                        yield message["piece"]
-                    elif "error" in message:  # the worker is done with this request, and still up
-                        done = True
-                        raise BackendUnavailableError(f"The local model failed on this question: {message['error']}. "
-                                                      "Ask again; if it keeps failing, run `rag doctor`.")
-                    else:
-                        done = True
-                        self.last_stats = message.get("stats", {})
-            finally:
-                if not done and self._proc is proc:  # else that worker died, and the request with it
-                    self._finish(rid)
+    def stream(self, request: dict, report_wait: bool = False) -> Iterator[str | Waiting]:
+        """Stream the reply pieces of one chat ``request`` (messages, max_tokens, ...).
+
+        With ``report_wait``, a ``Waiting`` comes first whenever the number ahead changes.
+        """
+        ticket = object()
+        with self._turn:
+            self._line.append(ticket)
+        try:
+            yield from self._await_turn(ticket, report_wait)
+            yield from self._generate(request)
+        finally:  # answered, failed, or abandoned while waiting: the next in line goes
+            with self._turn:
+                self._line.remove(ticket)
+                self._turn.notify_all()
+
+    def _await_turn(self, ticket: object, report: bool) -> Iterator[Waiting]:
+        told = None
+        while True:
+            with self._turn:
+                ahead = self._line.index(ticket)
+                if ahead == 0:
+                    return
+                if not report or ahead == told:
+                    self._turn.wait(timeout=1.0)
+                    continue
+            told = ahead
+            yield Waiting(ahead)
+
+    def _generate(self, request: dict) -> Iterator[str]:
+        self.ready()
+        rid, proc = next(self._ids), self._proc
+        done = False
+        try:
+            self._send({**request, "id": rid})
+            while not done:
+                message = self._next(rid)
+                if "piece" in message:
+                    yield message["piece"]
+                elif "error" in message:  # the worker is done with this request, and still up
+                    done = True
+                    raise BackendUnavailableError(f"The local model failed on this question: {message['error']}. "
+                                                  "Ask again; if it keeps failing, run `rag doctor`.")
+                else:
+                    done = True
+                    self.last_stats = message.get("stats", {})
+        finally:
+            if not done and self._proc is proc:  # else that worker died, and the request with it
+                self._finish(rid)
 
     def _next(self, rid: int) -> dict:
         """The next message for request ``rid``; a dead or silent worker raises (and is restarted)."""

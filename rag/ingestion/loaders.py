@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -33,8 +34,10 @@ def is_supported(path: Path) -> bool:
     return path.suffix.lower() in LOADERS
 
 
-def load(path: Path, doc_id: str, *, max_bytes: int, sha256: str) -> SourceDoc:
-    """Parse one file. Raises ``LoaderError`` with a reason a person can act on."""
+def load(path: Path, doc_id: str, *, max_bytes: int, sha256: str, unchanged: bool = False) -> SourceDoc:
+    """Parse one file. Raises ``LoaderError`` with a reason a person can act on. ``sha256``
+    finds its manifest entry; with ``unchanged``, bytes that no longer hash to it are refused
+    (an ingest hashes every file first and reads it later: another program wrote it meanwhile)."""
     loader = LOADERS.get(path.suffix.lower())
     if loader is None:
         raise LoaderError(f"unsupported file type {path.suffix or '(none)'}; supported: {', '.join(SUPPORTED)}")
@@ -44,8 +47,12 @@ def load(path: Path, doc_id: str, *, max_bytes: int, sha256: str) -> SourceDoc:
                           "raise RAG_MAX_FILE_MB to ingest it")
     if size == 0:
         raise LoaderError("empty file: nothing to index")
+    data = path.read_bytes()
+    if unchanged and hashlib.sha256(data).hexdigest() != sha256:
+        raise LoaderError("the file changed while it was being ingested; run `rag ingest` again once it is "
+                          "written in full")
     try:
-        text, pages, sections, found = loader(path, path.read_bytes())
+        text, pages, sections, found = loader(path, data)
     except LoaderError:
         raise
     except RecursionError:

@@ -61,6 +61,15 @@ def ingest(paths: Iterable[str | os.PathLike] | None = None, *, settings: Settin
     return IngestReport(seconds=time.perf_counter() - started, skipped=tuple(skipped), **report)
 
 
+def forget(paths: Iterable[str | os.PathLike], *, settings: Settings | None = None) -> int:
+    """Take these files' documents out of the index (the files are left alone); returns how
+    many were in it. The same prune an ingest does for a file gone from its folder."""
+    settings = settings or Settings.load()
+    with index_lock(settings.index_dir):
+        run = _Run(settings, Progress(False), [])
+        return run.execute([], [Path(p).resolve() for p in paths], True)["removed"]
+
+
 def _ensure_corpus(settings: Settings) -> list[FileFailure]:
     report = corpus.fetch(settings.documents_dir, settings.corpus_mirror)
     return [FileFailure(str(settings.documents_dir / f["file"]), f"not fetched: {f['error']}") for f in report.failed]
@@ -152,7 +161,7 @@ class _Run:
         for job in self.progress.iter(jobs, "parse", lambda j: Path(j.path).name):
             t = time.perf_counter()
             try:
-                doc = load(Path(job.path), job.doc_id, max_bytes=max_bytes, sha256=job.sha256)
+                doc = load(Path(job.path), job.doc_id, max_bytes=max_bytes, sha256=job.sha256, unchanged=True)
             except LoaderError as exc:
                 self.failures.append(FileFailure(job.path, str(exc) + self._kept_note(job)))
                 continue

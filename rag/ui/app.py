@@ -1,6 +1,6 @@
 """The Gradio page: chat with streamed, cited answers beside a sources panel; a corpus tab with upload.
 
-``build_app`` lays the page out and wires events to ``Handlers``; ``serve`` launches it.
+``build_app`` lays the page out and wires events to ``Handlers``; ``server.py`` serves it.
 Page style and the small script that opens a source when its ``[n]`` is clicked live beside
 this file (``style.css``, ``page.js``).
 """
@@ -8,7 +8,6 @@ this file (``style.css``, ``page.js``).
 from __future__ import annotations
 
 import os
-import sys
 from html import escape
 from importlib import resources
 from types import SimpleNamespace
@@ -25,6 +24,7 @@ from rag.ui.library import PAGE, examples
 from rag.ui.handlers import ANY, Handlers, new_session
 
 BACKENDS = [("Local model (GGUF)", "local"), ("OpenAI-compatible API", "openai"), ("Extractive (no LLM)", "extractive")]
+ASK_SLOTS = 16
 CORPUS_HEADERS = ["Title", "Type", "Publisher", "Date", "Pages", "Passages", "File", "Source"]
 
 
@@ -95,8 +95,10 @@ def _wire(ui: SimpleNamespace, h: Handlers) -> None:
     filters = [ui.company, ui.publisher, ui.doc_type, ui.doc_id, ui.date_from, ui.date_to]
     ask_inputs = [ui.question, ui.chat, ui.session, ui.backend, ui.k, *filters]
     ask_outputs = [ui.chat, ui.sources, ui.session, ui.question]
-    # One pool for every way of asking: retrieval overlaps between sessions, the local model takes turns.
-    ask = dict(concurrency_limit=4, concurrency_id="ask", show_progress="hidden")
+    # One pool for every way of asking: retrieval overlaps between sessions, the local model takes
+    # turns. Wide enough that questions wait in the model's line, which tells each how many are
+    # ahead, rather than in Gradio's queue, which (with its progress hidden) would say nothing.
+    ask = dict(concurrency_limit=ASK_SLOTS, concurrency_id="ask", show_progress="hidden")
     ui.question.submit(h.respond, ask_inputs, ask_outputs, **ask)
     ui.send.click(h.respond, ask_inputs, ask_outputs, **ask)
     ui.chat.example_select(_example_text, None, ui.question, show_progress="hidden").then(
@@ -126,17 +128,10 @@ def parse_auth(value: str | None) -> tuple[str, str] | None:
     return user, password
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:
-    """Run the page until interrupted; binds to ``host`` (loopback unless told otherwise)."""
-    auth = parse_auth(os.environ.get("RAG_AUTH"))
-    app = build_app(settings)
+def launch_options(settings: Settings) -> dict:
+    """How the page is mounted (``server.build``): theme, style, script, limits; nothing from the web."""
     theme = gr.themes.Default(primary_hue="indigo", neutral_hue="slate", radius_size="md",
                               font=["Inter", "ui-sans-serif", "system-ui", "sans-serif"],  # no web-font download
                               font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"])
-    app.queue(default_concurrency_limit=4)
-    app.launch(server_name=host, server_port=port, auth=auth, auth_message="Sign in to ask the sources.",
-               max_file_size=int(settings.max_upload_mb * 1e6), show_error=False, footer_links=[], ssr_mode=False,
-               theme=theme, css=_asset("style.css"), js=_asset("page.js"), quiet=True, prevent_thread_lock=True)
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    print(f"The page is up: open http://{shown}:{port} in your browser (Ctrl-C to stop).", file=sys.stderr, flush=True)
-    app.block_thread()
+    return dict(max_file_size=int(settings.max_upload_mb * 1e6), show_error=False, footer_links=[], ssr_mode=False,
+                theme=theme, css=_asset("style.css"), js=_asset("page.js"))

@@ -7,6 +7,7 @@ its traceback on the server and shown as one line, never as a stack trace.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import uuid
 from html import escape
@@ -17,7 +18,7 @@ import gradio as gr
 
 from rag.config import Settings
 from rag.errors import ConfigError, RagError
-from rag.types import Answer
+from rag.types import Answer, Waiting
 from rag.ui import feedback, library, render
 
 log = logging.getLogger("rag.ui")
@@ -85,6 +86,10 @@ class Handlers:
                 if isinstance(event, Answer):
                     answer = event
                     continue
+                if isinstance(event, Waiting):  # the local model answers others first: say so
+                    chat[index] = _message("assistant", f"⏳ {event.message()}")
+                    yield chat, render.pending_html(event.message(), index), session, gr.skip()
+                    continue
                 streamed += event
                 chat[index] = _message("assistant", render.md_escape(streamed) + " ▍")
                 yield chat, writing, session, gr.skip()
@@ -149,7 +154,24 @@ class Handlers:
                                               step=lambda f, s: progress(f, desc=s))
             except Exception as exc:  # noqa: BLE001
                 results = [library.UploadResult("upload", False, _describe(exc))]
+            finally:
+                _drop_temporary(files)
         return (None, upload_report_html(results), *self.corpus())
+
+
+def _drop_temporary(files: list[str]) -> None:
+    """Delete Gradio's copies of these uploads (the library keeps its own of each accepted file);
+    only inside the server's upload folder, never a path elsewhere."""
+    folder = os.environ.get("GRADIO_TEMP_DIR")
+    if not folder:
+        return
+    root = Path(folder).resolve()
+    for f in files:
+        path = Path(f).resolve()
+        if root in path.parents:
+            path.unlink(missing_ok=True)
+            if path.parent != root and not any(path.parent.iterdir()):
+                path.parent.rmdir()
 
 
 def summary_html(docs: list, settings: Settings) -> str:

@@ -12,13 +12,13 @@ import re
 import shutil
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path, PurePosixPath
 
 from rag.config import Settings
 from rag.corpus import sha256_file
-from rag.errors import RagError
+from rag.errors import ConfigError, RagError
 from rag.ingestion.state import IngestState
 
 UPLOAD_TYPES = (".pdf", ".html", ".htm", ".md", ".txt")
@@ -182,6 +182,27 @@ def add_uploads(paths: Sequence[Path], settings: Settings,
             results.append(UploadResult(name, True, f"added to the index{renamed}: ask about it in the Ask tab."))
     step(1.0, "Done")
     return results
+
+
+def remove_document(doc_id: str, settings: Settings) -> str:
+    """Take a document out of the index; an upload's stored copy goes too. Returns what was done."""
+    state = IngestState.load(settings.index_dir)
+    path = next((Path(p) for p, rec in state.files.items() if rec.doc_id == doc_id), None)
+    if path is None:
+        raise ConfigError(f"No document {doc_id!r} in the index: list them first (GET /v1/documents).")
+    from rag.ingestion.pipeline import forget
+
+    forget([path], settings=settings)
+    if path.resolve().parent == upload_dir(settings).resolve():
+        path.unlink(missing_ok=True)
+        return f"{path.name} was removed from the index and from the upload folder."
+    return (f"{path.name} was removed from the index; the file stays at {path}, so the next `rag ingest` of its "
+            "folder adds it again.")
+
+
+def document_json(d: Document) -> dict:
+    """A document as the API lists it."""
+    return {"id": d.doc_id, "object": "document", **{k: v for k, v in asdict(d).items() if k != "doc_id"}}
 
 
 def _store(src: Path, settings: Settings) -> tuple[Path, bool]:

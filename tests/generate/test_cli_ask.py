@@ -42,6 +42,8 @@ def test_ask_prints_checked_answer_and_sources(facts_settings):
     out = rag_cli(facts_settings, "ask", "Who surveyed Lake Quenby?", "--backend", "extractive")
     assert out.returncode == 0, out.stderr
     assert "Ada Morrow" in out.stdout and "[1]" in out.stdout and "Quenby history" in out.stdout
+    source = next(line for line in out.stdout.splitlines() if line.startswith("[1]"))
+    assert "(, " not in source and "()" not in source, "a file with no publisher names none"
 
 
 def test_ask_errors_are_messages_not_tracebacks(facts_settings, tmp_path):

@@ -75,3 +75,36 @@ def test_nothing_ingested_has_its_own_exit_code(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "rag.cli", "ingest", str(d)], capture_output=True, text=True,
                           env=_env(tmp_path), timeout=600)
     assert proc.returncode == 5 and "dangling symlink" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_files_that_vanish_or_change_mid_run_are_reported_and_the_rest_goes_in(tmp_path, monkeypatch):
+    """The run hashes every file first and reads them after: a file deleted, or rewritten, in
+    between is reported by name; its neighbours go in, and a later run indexes the new version."""
+    from rag import corpus
+
+    d = tmp_path / "d"
+    d.mkdir()
+    for name in ("good.md", "vanishes.md", "changes.md"):
+        (d / name).write_text(GOOD.replace("Quenby", name.split(".")[0].title()), encoding="utf-8")
+    hashed = corpus.sha256_file
+
+    def hash_then_touch(path):  # another program at work on the folder while the run plans
+        digest = hashed(path)
+        if path.name == "vanishes.md":
+            path.unlink()
+        elif path.name == "changes.md":
+            path.write_text("# Changes\n\nThe Vantor fleet has 17 cargo drones.\n", encoding="utf-8")
+        return digest
+
+    monkeypatch.setattr(corpus, "sha256_file", hash_then_touch)
+    settings = Settings(home=tmp_path / "h", backend="extractive")
+    report = rag.ingest([d], settings=settings, progress=False)
+    failed = {Path(f.path).name: f.error for f in report.failed}
+    assert report.added == 1 and set(failed) == {"vanishes.md", "changes.md"}
+    assert "cannot read" in failed["vanishes.md"] and "No such file" in failed["vanishes.md"]
+    assert "changed while it was being ingested" in failed["changes.md"] and "rag ingest" in failed["changes.md"]
+
+    monkeypatch.setattr(corpus, "sha256_file", hashed)
+    again = rag.ingest([d], settings=settings, progress=False)
+    assert again.ok and again.added == 1 and again.unchanged == 1
+    assert "17 cargo drones" in rag.ask("How many cargo drones does the Vantor fleet have?", settings=settings).text

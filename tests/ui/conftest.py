@@ -28,6 +28,10 @@ class Served:
     home: Path
     log: Path
     pid: int = 0  # the `rag serve` process (its model worker is a child of it)
+    tmp: Path | None = None  # the server's TMPDIR: Gradio's copies of uploads go under it
+
+    def temporary_files(self) -> list[Path]:
+        return [p for p in self.tmp.rglob("*") if p.is_file()] if self.tmp else []
 
     @property
     def feedback(self) -> Path:
@@ -38,11 +42,15 @@ def serve(home: Path, log_dir: Path, **env: str) -> Iterator[Served]:
     """`rag serve` as a subprocess with its own RAG_HOME; stopped when the generator closes."""
     port = free_port()
     clean = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
-    clean.update(RAG_HOME=str(home), HF_HUB_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False", **env)
+    tmp = log_dir / "tmp"
+    tmp.mkdir(exist_ok=True)
+    clean.update(RAG_HOME=str(home), HF_HUB_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False", TMPDIR=str(tmp), **env)
     url = f"http://127.0.0.1:{port}"
     log = log_dir / "serve.log"
     with running_server([sys.executable, "-m", "rag.cli", "serve", "--port", str(port)], url, log, env=clean) as proc:
-        yield Served(url, home, log, proc.pid)
+        yield Served(url, home, log, proc.pid, tmp)
+    leftover = [p for p in tmp.glob("rag-serve-uploads-*")]
+    assert not leftover, f"the stopped server left its upload copies: {leftover}"
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,8 @@ import json
 import pytest
 from playwright.sync_api import expect
 
+from rag.answer import ask as ask_api
+from rag.config import Settings
 from tests.ui.conftest import artifact
 from tests.ui.pages import WATCH_STREAM, ask, bot_messages, cards, send, upload, user_messages, wait_answer
 
@@ -58,6 +60,8 @@ def test_streamed_answer_with_checkable_sources_and_follow_up(page, ui_server):
     [line] = [json.loads(x) for x in ui_server.feedback.read_text().splitlines() if H20 in x]
     assert line["rating"] == "up" and line["citations"] and line["citations"][0]["quote"]
     assert line["answer"] and line["backend"] == "extractive"  # the default
+    same = ask_api(H20, settings=Settings(home=ui_server.home))  # one answer everywhere: the page's is ask()'s
+    assert line["answer"] == same.text and [c["quote"] for c in line["citations"]] == [c.quote for c in same.citations]
 
 
 def test_off_topic_question_is_refused_with_closest_passages(page):
@@ -80,6 +84,8 @@ def test_uploaded_file_is_searchable_right_after(page, ui_server, tmp_path):
     expect(page.locator("#corpus-table")).not_to_contain_text("broken")
     stored = sorted(p.name for p in (ui_server.home / "index" / "uploads").iterdir())
     assert stored == ["zorblax-report.md"]
+    copies = [p.name for p in ui_server.temporary_files() if p.suffix in (".md", ".pdf")]
+    assert not copies, f"Gradio's copies of the uploads, the broken one too, outlive the upload: {copies}"
 
     page.get_by_role("tab", name="Ask").click()
     # Extractive: what is tested here is that retrieval finds the new file, not what a 135M model says about it.
