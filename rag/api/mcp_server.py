@@ -56,6 +56,12 @@ def build_server(settings: Settings):
     def document(doc_id: str) -> str:
         return document_text(settings, doc_id)
 
+    @server.custom_route("/healthz", methods=["GET"])
+    async def healthz(_request):  # with --http: up (a client or a supervisor can wait for it)
+        from starlette.responses import JSONResponse
+
+        return JSONResponse({"ok": True})
+
     for doc in library.documents(settings):  # listed one by one too, so a client can browse them
         server.add_resource(FunctionResource(uri=f"rag://documents/{doc.doc_id}", name=doc.doc_id, title=doc.title,
                                              mime_type="text/plain", description=f"{doc.doc_type} {doc.date}".strip(),

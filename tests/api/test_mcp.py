@@ -86,3 +86,23 @@ def test_documents_are_resources(corpus_index):
     uris = {str(r.uri) for r in listed}
     assert "rag://documents" in uris and f"rag://documents/{first['id']}" in uris
     assert text.startswith(f"# {first['title']}") and "chars " in text and len(text) > 1000
+
+
+def test_streamable_http_serves_the_same_tools(facts_settings, tmp_path):
+    from mcp import ClientSession
+    from mcp.client.streamable_http import streamable_http_client
+
+    from tests.servers import free_port, running_server
+
+    port = free_port()
+    params = _params(facts_settings)
+    args = [sys.executable, "-m", "rag.cli", "mcp", "--http", "--port", str(port)]
+    with running_server(args, f"http://127.0.0.1:{port}/healthz", tmp_path / "mcp.log", env=params.env):
+        async def main():
+            async with streamable_http_client(f"http://127.0.0.1:{port}/mcp") as (read, write):
+                async with ClientSession(read, write) as session:
+                    await session.initialize()
+                    return _json(await session.call_tool("ask", {"question": "Who surveyed Lake Quenby?"}))
+
+        answered = anyio.run(main)
+    assert "Ada Morrow" in answered["text"] and answered["citations"][0]["title"] == "Quenby history"
