@@ -88,6 +88,9 @@ class Guard:
         if wait > 0:
             return await _reply(send, 429, {"detail": f"Too many failed sign-ins from this address: try again in "
                                                       f"{math.ceil(wait)} s."}, retry_after=math.ceil(wait))
+        # Counted as a failure before it is checked, so guesses sent in parallel cannot all pass
+        # the wait above at once; a success then clears the record.
+        self.throttle.fail(client)
         status = {}
 
         async def watch(message):
@@ -98,8 +101,6 @@ class Guard:
         await self.app(scope, receive, watch)
         if status.get("code") == 200:
             self.throttle.succeed(client)
-        elif status.get("code") in (400, 401):
-            self.throttle.fail(client)
 
 
 def _cookies(scope) -> dict[str, str]:

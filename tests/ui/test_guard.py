@@ -86,3 +86,17 @@ def test_a_key_that_is_not_pem_is_named_before_anything_listens(tmp_path):
     out = subprocess.run([sys.executable, "-m", "rag.cli", "serve", "--port", "1", "--certfile", str(cert),
                           "--keyfile", str(bogus)], env=_env(tmp_path), capture_output=True, text=True, timeout=120)
     assert out.returncode == 1 and "key.txt" in out.stderr and "PEM" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_guesses_sent_at_once_are_throttled_too(tmp_path):
+    """Twenty wrong passwords in parallel: no more than the free five are checked."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    served = serve(tmp_path / "home", tmp_path, RAG_AUTH="ada:s3cret")
+    site = next(served)
+    try:
+        with ThreadPoolExecutor(20) as pool:
+            codes = list(pool.map(lambda i: _login(site.url, f"guess{i}").status_code, range(20)))
+    finally:
+        served.close()
+    assert codes.count(400) <= 6 and codes.count(429) >= 14, codes
