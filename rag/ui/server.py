@@ -2,7 +2,7 @@
 
 Gradio's ``launch()`` owns its server, and a started Starlette app takes no more middleware; so
 the page is mounted with ``gr.mount_gradio_app`` on an app that also carries the login guard
-(``guard.py``) and ``/healthz``, and that later routes (the REST API) join.
+(``guard.py``), ``/healthz`` and the REST API (``rag/api/routes.py``).
 
 Gradio keeps copies of uploads in ``GRADIO_TEMP_DIR``; each server gets its own, removed
 when it stops (the library has copied every accepted upload by then).
@@ -142,7 +142,9 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860,
                                 timeout_graceful_shutdown=5)
         scheme = "https" if tls else "http"
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-        keys = bool(os.environ.get("RAG_API_KEYS", "").strip(" ,"))
+        from rag.api.routes import api_keys
+
+        keys = bool(api_keys(os.environ.get("RAG_API_KEYS")))
         for line in warnings_for(host, bool(auth), bool(tls), keys):
             print(line, file=sys.stderr, flush=True)
         print(f"The page is up: open {scheme}://{shown}:{port} in your browser (Ctrl-C to stop).",
