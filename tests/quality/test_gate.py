@@ -29,7 +29,9 @@ def test_thresholds_name_real_metrics_for_both_sets():
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(3600)  # 45 + 81 answers take ~6 min on a quiet machine; llama.cpp crawls when the cores are shared
+# 45 + 81 answers take ~6 min on a quiet machine. The limit also covers a cold FinanceBench ingest
+# (the fixture): 10-16 min with AVX512-BF16, 65 min measured on a 2-core CPU without AVX-512.
+@pytest.mark.timeout(5400)
 @pytest.mark.parametrize("name", SETS)
 def test_set_meets_its_thresholds(name, request):
     from tests.conftest import DEV_SET, FB_SET, FINANCEBENCH, SHARED_CORPUS
