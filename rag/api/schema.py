@@ -110,10 +110,14 @@ def pieces(text: str, size: int = 80) -> list[str]:
     return out
 
 
+# The document fields a passage is shown with, wherever it leaves us (API, MCP, llama-index nodes).
+PASSAGE_META = ("title", "publisher", "date", "doc_type", "company", "form", "fiscal_year", "fiscal_quarter", "file",
+                "url")
+
+
 def hit_json(hit: Hit) -> dict[str, Any]:
     """A retrieved passage with its provenance and score."""
     c = hit.chunk
-    meta = {k: v for k, v in c.meta.items() if k in ("title", "publisher", "date", "doc_type", "company", "form",
-                                                      "fiscal_year", "fiscal_quarter", "file", "url")}
+    meta = {k: v for k, v in c.meta.items() if k in PASSAGE_META}
     return {"chunk_id": c.id, "doc_id": c.doc_id, "page": c.page, "section": c.section, "char_start": c.char_start,
             "char_end": c.char_end, "text": c.text, "score": round(float(hit.score), 6), **meta}

@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any
 
 from llama_index.core.base.response.schema import Response
 from llama_index.core.llms import LLM, ChatMessage
@@ -25,18 +24,18 @@ from llama_index.core.retrievers import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 from pydantic import ConfigDict, Field
 
+from rag.api.schema import PASSAGE_META
 from rag.config import Settings
 from rag.generate.base import MAX_SENTENCES, build_messages, first_sentences, register
 from rag.types import Answer, Chunk, Evidence, Hit
 
 CHARS_PER_TOKEN = 3.2  # as for the local model: keeps the prompt inside the LLM's window
-META = ("title", "publisher", "date", "doc_type", "company", "form", "fiscal_year", "fiscal_quarter", "file", "url")
 
 
 def node_for(chunk: Chunk, score: float) -> NodeWithScore:
     """A passage as llama-index sees it: our chunk id, text and provenance in the metadata."""
     meta = {"doc_id": chunk.doc_id, "page": chunk.page, "section": chunk.section, "char_start": chunk.char_start,
-            "char_end": chunk.char_end, **{k: chunk.meta[k] for k in META if chunk.meta.get(k) not in (None, "")}}
+            "char_end": chunk.char_end, **{k: chunk.meta[k] for k in PASSAGE_META if chunk.meta.get(k) not in (None, "")}}
     node = TextNode(id_=chunk.id, text=chunk.text, metadata=meta,
                     excluded_embed_metadata_keys=list(meta), excluded_llm_metadata_keys=["char_start", "char_end"])
     return NodeWithScore(node=node, score=float(score))
