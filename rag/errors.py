@@ -28,6 +28,10 @@ class CorpusError(RagError):
     """The default corpus could not be fetched or verified."""
 
 
+class DocumentNotFoundError(RagError):
+    """No indexed document has the id asked for."""
+
+
 class EmptyIndexError(RagError):
     """The index is missing, empty or unreadable."""
 

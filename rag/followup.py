@@ -9,10 +9,13 @@ fall?" stands alone whatever pronoun it holds. A period the follow-up gives ("An
 year before?", "What about 2023?") replaces the earlier turn's, so the period checks
 and the period boosts read the asked period, not both.
 
-The resolved query is the follow-up, then the earlier question(s) it leans on, newest
-first: retrieval reads the subject and the new ask together, the key sentences of a
-many-part question come in its parts' order (so the follow-up's own comes first), and
-the page says "searched as a follow-up".
+The resolved query is the follow-up, then what it takes from the earlier turns, newest
+first. A follow-up that asks its own thing ("What about its net operating income?") takes only
+their subject: names and periods (``subject_of``), because the earlier ask ("revenue")
+would pull passages and key sentences back to the answered question (measured on
+evals/followups: correctness 0.24 → 0.36 on ours, 0.00 → 0.25 on FinanceBench). One that
+asks nothing of its own ("And in Q2?", "Why?", "How does that compare with Zeta?") takes
+the earlier questions whole. The page says "searched as a follow-up".
 """
 
 from __future__ import annotations
@@ -189,6 +192,8 @@ def resolve(question: str, history: Sequence[dict] | None, common: Callable[[str
     'Why? What about Acme-9B? Did Acme-7B beat Acme-5B?'
     >>> resolve("What is MLA?", [{"role": "user", "content": "Tell me about V2"}])
     'What is MLA?'
+    >>> resolve("What about its net operating income?", [{"role": "user", "content": "What was Acme's 2024 revenue?"}])
+    'What about its net operating income? Acme 2024'
     """
     asked = [str(t["content"]).strip()[:MAX_CHARS] for t in history or ()
              if t.get("role") == "user" and str(t.get("content") or "").strip()]
@@ -201,6 +206,8 @@ def resolve(question: str, history: Sequence[dict] | None, common: Callable[[str
             pieces = [turn]
         elif [n for n in names(turn, common) if subject is None or subject(n)]:  # "…compare with Acme's 2030?"
             pieces = pieces + [turn]
+        elif len(own_words(turn, common).split()) > _ELLIPTICAL:  # its own ask: the earlier subject and period carry over
+            pieces = [subject_of(shift_period(p, turn), common, subject) for p in pieces] + [turn]
         else:  # the earlier subject, in the period this turn asks about
             pieces = [shift_period(p, turn) for p in pieces] + [turn]
     while len(pieces) > 2 and len(" ".join(pieces)) > MAX_CHARS:
@@ -208,6 +215,43 @@ def resolve(question: str, history: Sequence[dict] | None, common: Callable[[str
     if len(pieces) > 1 and len(" ".join(pieces)) > MAX_CHARS:  # a very long earlier turn gives way
         pieces[0] = pieces[0][:max(0, MAX_CHARS - len(pieces[-1]) - 1)]
     return " ".join(reversed(pieces)).strip()[:MAX_CHARS]
+
+
+# A follow-up of one or two words of its own ("And the active ones?", "The cash proceeds?") leans
+# on the earlier ask too. Measured on evals/followups: 0 and 2 give the same on both sets.
+_ELLIPTICAL = 2
+# Any year a turn names, "Q2 2030" too (``_YEAR`` skips a year after a number, for shifting).
+_A_YEAR = re.compile(r"(?<![\d,.$])\b(?:FY\s?|fiscal(?: year)?\s)?'?(?:19|20)\d\d\b(?![\d%])", re.I)
+
+
+def subject_of(question: str, common: Callable[[str], bool] | None = None,
+               subject: Callable[[str], bool] | None = None) -> str:
+    """What an earlier turn gives a follow-up that asks its own thing: its names, with the
+    capitalized words they are written with ("General Mills", although "General" alone is a
+    common word), and its periods, in the order the turn gives them.
+
+    >>> subject_of("What was Acme Foods's revenue in fiscal 2024?", lambda w: w == "Acme")
+    'Acme Foods fiscal 2024'
+    >>> subject_of("Starting in 2025, which Zeta segment is sold?")
+    '2025 Zeta'
+    """
+    found = [(m.start(), m.end(), m.group(0)) for m in _A_YEAR.finditer(question)]
+    found += [(m.start(), m.end(), m.group(0)) for m in _QUARTER.finditer(question)]
+    for name in names(question, common):
+        if question.lstrip().startswith(name) and name[1:].islower() and not (subject and subject(name)):
+            continue  # capitalized as the turn's first word ("Starting August 1, …"), not as a name
+        m = re.search(rf"(?:\b[A-Z][\w&.-]*\s+)*{re.escape(name)}(?:\s+[A-Z][\w&.-]*)*", question)
+        if m:
+            words = m.group(0).split()
+            while words[0] != name and words[0].lower() in _QUESTION_WORDS | STOPWORDS:
+                words = words[1:]
+            found.append((m.end() - len(" ".join(words)), m.end(), re.sub(r"['’]s$", "", " ".join(words))))
+    kept, end = [], -1
+    for start, stop, text in sorted(found, key=lambda f: (f[0], -f[1])):
+        if start >= end:  # a quarter inside "Acme Q2" is said once
+            kept.append(text)
+            end = stop
+    return " ".join(dict.fromkeys(kept)) or question
 
 
 def _quarter(m: re.Match) -> int:

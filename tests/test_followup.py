@@ -28,7 +28,14 @@ def test_the_issue_forms_are_follow_ups_without_any_pronoun_rule():
 
 def test_a_follow_up_carries_the_subject_two_and_three_turns_deep():
     history = turns("How many parameters does V3 have?")
-    assert resolve("What about its active parameters?", history, subject=subject).endswith("does V3 have?")
+    # It asks its own thing: the earlier subject carries over, not the earlier ask.
+    assert resolve("What about its active parameters?", history, subject=subject).endswith("does V3 have?")  # elliptical
+    assert resolve("What about its expert routing layers?", history, subject=subject) == \
+        "What about its expert routing layers? V3"
+    two = resolve("And its gross operating margin in Q2?",
+                  turns("What were Acme Foods' Q1 2030 sales?", "Who runs its retail stores?"),
+                  common=lambda w: w == "Foods", subject=subject)
+    assert two == "And its gross operating margin in Q2? Who runs its retail stores? Acme Foods Q2 2030"
     deep = resolve("Why?", turns("How many parameters does V3 have?", "And the active ones?"), subject=subject)
     assert deep == "Why? And the active ones? How many parameters does V3 have?"
 

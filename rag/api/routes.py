@@ -25,11 +25,10 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from rag.api.schema import (ChatRequest, SearchRequest, answer_fields, chunk, completion, hit_json, pieces,
                             split_messages)
 from rag.config import Settings
-from rag.errors import (BackendUnavailableError, ConfigError, EmptyIndexError, MissingExtraError, ModelMissingError,
-                        QuestionError, RagError, StoreUnavailableError)
-from rag.ui.guard import LoginThrottle
+from rag.errors import (BackendUnavailableError, ConfigError, DocumentNotFoundError, EmptyIndexError, MissingExtraError,
+                        ModelMissingError, QuestionError, RagError, StoreUnavailableError)
+from rag.ui.guard import LOOPBACK, LoginThrottle
 
-LOOPBACK_CLIENTS = ("127.0.0.1", "::1", "localhost", "testclient")
 
 
 class ApiError(Exception):
@@ -47,6 +46,8 @@ class ApiError(Exception):
 
 def status_of(exc: RagError) -> int:
     """The HTTP status a ``RagError`` is: the caller's mistake (400), the server's state (503)."""
+    if isinstance(exc, DocumentNotFoundError):
+        return 404
     if isinstance(exc, (QuestionError, ConfigError)):
         return 400
     if isinstance(exc, (EmptyIndexError, StoreUnavailableError, BackendUnavailableError, ModelMissingError,
@@ -72,7 +73,7 @@ def build_router(settings: Settings, keys: tuple[str, ...], throttle: LoginThrot
     def authorize(request: Request) -> None:
         client = request.client.host if request.client else "?"
         if not keys:
-            if client not in LOOPBACK_CLIENTS:
+            if client not in LOOPBACK:
                 raise ApiError(403, "The API answers this machine only: set RAG_API_KEYS=key1,key2 on the server "
                                     "to open it to the network, and send Authorization: Bearer <key>.", "loopback_only")
             return
@@ -159,7 +160,6 @@ def build_router(settings: Settings, keys: tuple[str, ...], throttle: LoginThrot
     def delete(doc_id: str) -> dict:
         from rag.ui import library
 
-        _find(doc_id)
         return {"id": doc_id, "deleted": True, "message": _call(library.remove_document, doc_id, settings)}
 
     def _find(doc_id: str):
@@ -167,7 +167,8 @@ def build_router(settings: Settings, keys: tuple[str, ...], throttle: LoginThrot
 
         found = [d for d in _call(library.documents, settings) if d.doc_id == doc_id]
         if not found:
-            raise ApiError(404, f"No document {doc_id!r} in the index (GET /v1/documents lists them).", "not_found")
+            raise ApiError(404, f"No document {doc_id!r} in the index (GET /v1/documents lists them).",
+                           DocumentNotFoundError.__name__)
         return found[0]
 
     return router

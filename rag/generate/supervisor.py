@@ -78,6 +78,13 @@ class ModelWorker:
                 return
             self.info, self._messages, self._stderr = None, queue.Queue(), collections.deque(maxlen=60)
             env = dict(os.environ, PYTHONUNBUFFERED="1")
+            # llama.cpp's threads meet at an OpenMP barrier after every layer, and GNU OpenMP spins
+            # there for ~300k iterations first: a thread whose core another process takes stalls
+            # the others while they spin. A short spin, then sleep: 64 tokens on 2 threads with
+            # both cores busy, 3.6–4.1 s → 1.8–2.4 s (idle 0.9–1.0 s either way). It matters when
+            # the load comes mid-answer; one that is there at the start gets 1 thread anyway
+            # (``free_threads``), and evals/bench_contention.py moved only 3.87× → 3.69×.
+            env.setdefault("GOMP_SPINCOUNT", "30000")
             try:
                 self._proc = subprocess.Popen([self.python, str(WORKER_SCRIPT), json.dumps(self.config)],
                                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 # What a browser needs before it has signed in: the login form, its script and style, and the
 # check that tells the page to show the form. Everything else under /gradio_api/ needs the cookie.
+LOOPBACK = ("127.0.0.1", "::1", "localhost")  # the addresses only this machine reaches: bind hosts and clients
 OPEN_API = ("/gradio_api/login_check", "/gradio_api/startup-events", "/gradio_api/app_id")
 
 

@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 
 from rag.config import Settings
 from rag.corpus import sha256_file
-from rag.errors import ConfigError, RagError
+from rag.errors import DocumentNotFoundError, RagError
 from rag.ingestion.state import IngestState
 
 UPLOAD_TYPES = (".pdf", ".html", ".htm", ".md", ".txt")
@@ -189,7 +189,7 @@ def remove_document(doc_id: str, settings: Settings) -> str:
     state = IngestState.load(settings.index_dir)
     path = next((Path(p) for p, rec in state.files.items() if rec.doc_id == doc_id), None)
     if path is None:
-        raise ConfigError(f"No document {doc_id!r} in the index: list them first (GET /v1/documents).")
+        raise DocumentNotFoundError(f"No document {doc_id!r} in the index: list them first (GET /v1/documents).")
     from rag.ingestion.pipeline import forget
 
     forget([path], settings=settings)

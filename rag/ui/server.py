@@ -20,8 +20,8 @@ from pathlib import Path
 
 from rag.config import Settings
 from rag.errors import ConfigError, RagError
+from rag.ui.guard import LOOPBACK
 
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
 API_DOC = ("The assistant's REST API: `POST /v1/chat/completions` (OpenAI Chat Completions; the message carries "
            "`citations`, `refused`, `reason` and `note`), `GET /v1/models` (one per backend), `POST /v1/search` "
            "(retrieval only) and `/v1/documents`. Send `Authorization: Bearer <key>` when the server has RAG_API_KEYS.")

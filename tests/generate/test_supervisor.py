@@ -3,6 +3,7 @@ told how many are ahead; one that gives up, waiting or answering, lets the next 
 
 from __future__ import annotations
 
+import os
 import sys
 
 import pytest
@@ -54,3 +55,12 @@ def test_a_request_that_gives_up_while_waiting_does_not_block_the_line(worker):
     head.close()
     assert _text(patient)
     assert _text(worker.stream(REQUEST)), "the line is empty again: a new request goes straight in"
+
+
+
+def test_the_worker_spins_briefly_at_llama_cpps_barriers(worker):
+    """GNU OpenMP's long default spin stalls every thread when another process takes a core;
+    a value the user set is kept."""
+    with open(f"/proc/{worker.pid}/environ", "rb") as fh:
+        env = dict(item.split(b"=", 1) for item in fh.read().split(b"\0") if b"=" in item)
+    assert env.get(b"GOMP_SPINCOUNT") == os.environ.get("GOMP_SPINCOUNT", "30000").encode()
