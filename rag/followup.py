@@ -10,8 +10,8 @@ year before?", "What about 2023?") replaces the earlier turn's, so the period ch
 and the period boosts read the asked period, not both.
 
 The resolved query is the follow-up, then what it takes from the earlier turns, newest
-first. A follow-up that asks its own thing ("What about its net operating income?") takes only
-their subject: names and periods (``subject_of``), because the earlier ask ("revenue")
+first. A follow-up that asks its own thing in three words or more ("What about its net
+operating income?") takes only their subject: names and periods (``subject_of``), because the earlier ask ("revenue")
 would pull passages and key sentences back to the answered question (measured on
 evals/followups: correctness 0.24 → 0.36 on ours, 0.00 → 0.25 on FinanceBench). One that
 asks nothing of its own ("And in Q2?", "Why?", "How does that compare with Zeta?") takes
@@ -206,8 +206,11 @@ def resolve(question: str, history: Sequence[dict] | None, common: Callable[[str
             pieces = [turn]
         elif [n for n in names(turn, common) if subject is None or subject(n)]:  # "…compare with Acme's 2030?"
             pieces = pieces + [turn]
-        elif len(own_words(turn, common).split()) > _ELLIPTICAL:  # its own ask: the earlier subject and period carry over
-            pieces = [subject_of(shift_period(p, turn), common, subject) for p in pieces] + [turn]
+        elif len(own_words(turn, common).split()) > _ELLIPTICAL:  # its own ask: the earlier subject carries over
+            # A year of its own ("What about fiscal 2024 as a whole?") replaces the earlier periods;
+            # a quarter alone ("in Q2") keeps the earlier year, with the quarter shifted.
+            dated = not anchored(turn) and bool(_A_YEAR.search(turn))
+            pieces = [subject_of(shift_period(p, turn), common, subject, periods=not dated) for p in pieces] + [turn]
         else:  # the earlier subject, in the period this turn asks about
             pieces = [shift_period(p, turn) for p in pieces] + [turn]
     while len(pieces) > 2 and len(" ".join(pieces)) > MAX_CHARS:
@@ -225,7 +228,7 @@ _A_YEAR = re.compile(r"(?<![\d,.$])\b(?:FY\s?|fiscal(?: year)?\s)?'?(?:19|20)\d\
 
 
 def subject_of(question: str, common: Callable[[str], bool] | None = None,
-               subject: Callable[[str], bool] | None = None) -> str:
+               subject: Callable[[str], bool] | None = None, periods: bool = True) -> str:
     """What an earlier turn gives a follow-up that asks its own thing: its names, with the
     capitalized words they are written with ("General Mills", although "General" alone is a
     common word), and its periods, in the order the turn gives them.
@@ -234,13 +237,16 @@ def subject_of(question: str, common: Callable[[str], bool] | None = None,
     'Acme Foods fiscal 2024'
     >>> subject_of("Starting in 2025, which Zeta segment is sold?")
     '2025 Zeta'
+    >>> subject_of("What were Zeta's Q2 2025 sales at ZetaAI?", periods=False)
+    'Zeta ZetaAI'
+
     """
-    found = [(m.start(), m.end(), m.group(0)) for m in _A_YEAR.finditer(question)]
-    found += [(m.start(), m.end(), m.group(0)) for m in _QUARTER.finditer(question)]
+    found = [(m.start(), m.end(), m.group(0)) for m in _A_YEAR.finditer(question)] if periods else []
+    found += [(m.start(), m.end(), m.group(0)) for m in _QUARTER.finditer(question)] if periods else []
     for name in names(question, common):
         if question.lstrip().startswith(name) and name[1:].islower() and not (subject and subject(name)):
             continue  # capitalized as the turn's first word ("Starting August 1, …"), not as a name
-        m = re.search(rf"(?:\b[A-Z][\w&.-]*\s+)*{re.escape(name)}(?:\s+[A-Z][\w&.-]*)*", question)
+        m = re.search(rf"(?:\b[A-Z][\w&.-]*\s+)*(?<![\w&-]){re.escape(name)}(?![\w&-])(?:\s+[A-Z][\w&.-]*)*", question)
         if m:
             words = m.group(0).split()
             while words[0] != name and words[0].lower() in _QUESTION_WORDS | STOPWORDS:

@@ -48,6 +48,9 @@ def test_a_new_subject_starts_over():
 def test_a_follow_up_period_replaces_the_earlier_one():
     history = turns("What were Acme's Q1 2030 sales?")
     assert resolve("And in Q2?", history, subject=subject) == "And in Q2? What were Acme's Q2 2030 sales?"
+    # A year of its own replaces the earlier period in the subject carried over.
+    assert resolve("What about fiscal 2029 as a whole, its full operating margin?", history, subject=subject) == \
+        "What about fiscal 2029 as a whole, its full operating margin? Acme"
     assert "2029" in resolve("And the year before?", turns("What was Acme's revenue in fiscal 2030?"), subject=subject)
     # Three turns deep, the period moves twice.
     assert "2028" in resolve("Two years before that?", turns("What was Acme's 2030 revenue?", "And in 2030?"),
