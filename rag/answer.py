@@ -153,7 +153,19 @@ class Assistant:
         # the follow-up's own parts only measured one item worse on evals/followups/ours.jsonl.
         evidence = self.retriever.key_sentences(core, hits, answer_size(core)) if hits and not reason else []
         hints = self.retriever.hints(core)
-        reason = reason or evidence_refusal(core, evidence, hints, common, self.retriever.periodless(hints))
+        if evidence and not reason and len(sides) > 1:
+            # One answer per part: each side is judged on its own (no key sentence names both
+            # companies), and a side the key sentences do not answer is left to the note.
+            judged = {s: evidence_refusal(s, evidence, self.retriever.hints(s), common,
+                                          self.retriever.periodless(self.retriever.hints(s))) for s in sides}
+            failed = [s for s in sides if judged[s]]
+            if len(failed) == len(sides):
+                reason = judged[sides[0]]
+            elif failed:
+                missing, core = missing + failed, " ".join(s for s in sides if s not in failed)
+                hints = self.retriever.hints(core)
+        else:
+            reason = reason or evidence_refusal(core, evidence, hints, common, self.retriever.periodless(hints))
         values = {}
         model = answerability.load_model()
         # A question about names no document is about ("Zeta's capex" over filings that list
