@@ -80,6 +80,7 @@ def page(browser, ui_server):
     tab = context.new_page()
     tab.goto(ui_server.url)
     tab.wait_for_selector("#question textarea")
+    tab.wait_for_selector("#chat")  # mounted apart from the question box
     yield tab
     context.close()
 

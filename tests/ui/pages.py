@@ -15,7 +15,8 @@ WATCH_STREAM = """() => {
     const bots = document.querySelectorAll('#chat [data-testid="bot"]');
     const last = bots[bots.length - 1];
     if (last && last.innerText.includes('\u258d')) window.__streamed.push(last.innerText);
-  }).observe(document.querySelector('#chat'), {subtree: true, childList: true, characterData: true});
+  // The body, not #chat: Gradio may mount the chat after the question box the fixture waits for.
+  }).observe(document.body, {subtree: true, childList: true, characterData: true});
 }"""
 
 
