@@ -156,7 +156,7 @@ class Assistant:
         if evidence and not reason and len(sides) > 1:
             # One answer per part: each side is judged on its own (no key sentence names both
             # companies), and a side the key sentences do not answer is left to the note.
-            judged = {s: evidence_refusal(s, evidence, self.retriever.hints(s), common,
+            judged = {s: evidence_refusal(s, self._for_side(s, evidence), self.retriever.hints(s), common,
                                           self.retriever.periodless(self.retriever.hints(s))) for s in sides}
             failed = [s for s in sides if judged[s]]
             if len(failed) == len(sides):
@@ -194,6 +194,14 @@ class Assistant:
         # What this turn asks: a follow-up's answer is shaped by it, not by the turns it leans on.
         focus = parse(question).core if resolved != question else asked.core
         return Gate(query, asked, tuple(hits), tuple(evidence), hints, reason, focus, tuple(missing), foreign, values)
+
+
+    def _for_side(self, side: str, evidence: list) -> list:
+        """The key sentences with those whose passage covers more of ``side`` first: the
+        checks read the first as the side's answer, and the whole question's best sentence
+        may answer the other side."""
+        cover = self.retriever.coverage(side, [e.hit for e in evidence])
+        return [e for _, e in sorted(zip(cover, evidence), key=lambda t: -t[0])]
 
 
 def _visible(text: str) -> str:

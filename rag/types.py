@@ -101,6 +101,19 @@ class Hit:
     ranks: dict[str, int] = field(default_factory=dict, hash=False, compare=False)
     coverage: float = 0.0  # idf-weighted share of the query's words found in the passage
     context: str = ""  # the header of a table the passage opens inside (from the page above it)
+    # A passage of neighbouring chunks (rag.retrieve.passages): per chunk, where it ends in
+    # the text and its rank among the retrieved chunks, which key sentences read as their prior.
+    chunk_ranks: tuple[tuple[int, int], ...] = field(default=(), hash=False, compare=False)
+
+    def rank_at(self, offset: int, default: int) -> int:
+        """The rank of the chunk that holds character ``offset`` of the text; ``default``
+        for a single chunk.
+
+        >>> h = Hit(Chunk("c", "d", "aaa bbb", 0, 7), 1.0, chunk_ranks=((3, 0), (7, 4)))
+        >>> h.rank_at(1, 9), h.rank_at(5, 9), Hit(Chunk("c", "d", "a", 0, 1), 1.0).rank_at(0, 2)
+        (0, 4, 2)
+        """
+        return next((rank for end, rank in self.chunk_ranks if offset < end), default)
 
     @property
     def passage(self) -> str:

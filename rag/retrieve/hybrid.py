@@ -18,6 +18,7 @@ from rag.retrieve.fusion import covered_share, query_weights, ranks, rrf
 from rag.retrieve.hints import Hints, boost, formal, mentions, parse_hints, period_match, symbol_like
 from rag.retrieve.statements import statement_pages, statements_asked
 from rag.retrieve.dense import nearest
+from rag.retrieve.passages import join, runs
 from rag.retrieve.sentences import key_sentences
 from rag.retrieve.tables import carried_header
 from rag.types import Evidence, Chunk, Hit
@@ -275,8 +276,20 @@ class HybridRetriever:
                   * (self.statement_boost if asked and i in self._position and on_statement[self._position[i]] else 1.0)
                   for i, s in fused.items()}
         where = ranks(rankings)
-        best = sorted(scored, key=scored.get, reverse=True)[:k]
-        return [Hit(by_id[i], scored[i], where[i], covered[i], self._above(i)) for i in best]
+        best = sorted(scored, key=scored.get, reverse=True)
+        known = [i for i in best if i in self._position]  # a Chroma-server hit the BM25 records lack stands alone
+        if len(known) < len(best):
+            return [Hit(by_id[i], scored[i], where[i], covered[i], self._above(i)) for i in best[:k]]
+        hits, rank_of = [], {i: r for r, i in enumerate(best)}
+        for run in runs([self._position[i] for i in best], bm25.chunks, k):
+            parts = [bm25.chunks[p] for p in run]
+            ids = [c.id for c in parts]
+            top = max(ids, key=scored.get)
+            cover = covered[top] if len(ids) == 1 else covered_share(weights, frozenset().union(
+                *(token_sets.get(i) or _token_set(by_id[i]) for i in ids)))
+            own = tuple((c.char_end - parts[0].char_start, rank_of[c.id]) for c in parts)
+            hits.append(Hit(join(parts), scored[top], where[top], cover, self._above(ids[0]), own))
+        return hits
 
     def _above(self, chunk_id: str) -> str:
         """The header of the table a passage opens inside: a statement split across chunks

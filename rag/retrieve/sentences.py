@@ -26,6 +26,7 @@ import numpy as np
 
 from rag.text import split_sentences, tokens
 from rag.retrieve.fusion import covered_share, query_weights
+from rag.retrieve.hints import mentions
 from rag.retrieve.tables import table_facts, table_row
 from rag.types import Evidence, Hit
 
@@ -62,7 +63,7 @@ def score(meaning: float, coverage: float, rank: int, k: int, wants: re.Pattern 
     0.6
     """
     w = WEIGHTS
-    value = w["meaning"] * meaning + w["coverage"] * coverage + w["rank"] * (1 - rank / max(1, k))
+    value = w["meaning"] * meaning + w["coverage"] * coverage + w["rank"] * max(0.0, 1 - rank / max(1, k))
     if wants is not None and wants.search(sentence):
         value += w["answer_type"]
     if not table_row and (prose_share(sentence) < 0.5 or CAPTION.match(sentence) or sentence.rstrip("*_ ").endswith(":")):
@@ -234,23 +235,36 @@ def key_sentences(query: str, hits: Sequence[Hit], idf: dict[str, float],
     sentence for each part first, in the parts' order; then the best for the whole question,
     each next one picked by ``diverse`` (score less redundancy with those already chosen)."""
     # (passage rank, text, is a restated table row): financial figures live in table rows.
-    candidates = [(rank, plain(s), False) for rank, hit in enumerate(hits) for s in split_sentences(hit.chunk.text)
-                  if 20 <= len(s) <= MAX_CHARS and len(re.findall(r"[A-Za-z]{2,}", s)) >= 4]
+    # The prior of a sentence is the rank of the chunk it sits in: a passage of neighbouring
+    # chunks (rag.retrieve.passages) holds chunks of several ranks.
+    candidates, prior = [], []
+    for rank, hit in enumerate(hits):
+        at = 0
+        for s in split_sentences(hit.chunk.text):
+            at = max(hit.chunk.text.find(s[:40], at), at)
+            if 20 <= len(s) <= MAX_CHARS and len(re.findall(r"[A-Za-z]{2,}", s)) >= 4:
+                candidates.append((rank, plain(s), False))
+                prior.append(hit.rank_at(at, rank))
     for rank, hit in enumerate(hits):
         # Not ``hit.passage``: its "…" line would read as a row group's label.
         facts = table_facts(f"{hit.context}\n{hit.chunk.text}" if hit.context else hit.chunk.text)
         # A table continued from the chunk above has lost its header: its rows still say
         # which line item holds which figures ("Purchases of property … (1,577) (1,373)").
         facts = facts or [line.strip() for line in hit.chunk.text.splitlines() if table_row(line)]
-        candidates += [(rank, f, True) for f in facts if len(f) <= MAX_CHARS]
+        rows = [f for f in facts if len(f) <= MAX_CHARS]
+        candidates += [(rank, f, True) for f in rows]
+        prior += [min((r for _, r in hit.chunk_ranks), default=rank)] * len(rows)
     if not candidates:
         return []
     parts = question_parts(query, names)
-    have = [token_set(s) for _, s, _ in candidates]
+    # A filing speaks for its company: "Total Costco stockholders' equity" is no closer to
+    # "Costco's total assets" than "Total assets" is, in Costco's own filing.
+    named = {c: token_set(c) for c in names if mentions(query, c, names)}
+    have = [token_set(s) | named.get(hits[r].chunk.meta.get("company"), frozenset()) for r, s, _ in candidates]
     whole = query_weights(set(tokens(query)), idf)
     lexical = [covered_share(whole, h) for h in have]
     # Embedding costs ~3 ms a sentence on 2 cores: only the lexically plausible ones are embedded.
-    keep = sorted(range(len(candidates)), key=lambda i: -(lexical[i] + 0.5 * (1 - candidates[i][0] / len(hits))))[:MAX_EMBEDDED]
+    keep = sorted(range(len(candidates)), key=lambda i: -(lexical[i] + 0.5 * max(0.0, 1 - prior[i] / len(hits))))[:MAX_EMBEDDED]
     asked = [query] + (parts if len(parts) > 1 else [])
     vectors = embed(asked + [candidates[i][1] for i in keep])
     meaning = vectors[len(asked):] @ vectors[:len(asked)].T  # sentence × (question, part...)
@@ -266,7 +280,7 @@ def key_sentences(query: str, hits: Sequence[Hit], idf: dict[str, float],
             rank, text, table_row = candidates[i]
             m = mix * meaning[j, col] + (1 - mix) * meaning[j, 0]
             cov = mix * covered_share(weights, have[i]) + (1 - mix) * lexical[i] if mix else lexical[i]
-            out.append((score(float(m), cov, rank, len(hits), wants, text, table_row), rank, text))
+            out.append((score(float(m), cov, prior[i], len(hits), wants, text, table_row), rank, text))
         return sorted(out, key=lambda t: -t[0])
 
     firsts = [distinct(ranked(col, part), 1) for col, part in enumerate(asked[1:], 1)]
