@@ -22,7 +22,10 @@ from rag.question import parse, subjects
 from rag.refusal import evidence_refusal, instruction_refusal, missing_entities, passage_refusal, question_names
 from rag.retrieve.hybrid import HybridRetriever
 from rag.retrieve.sentences import answer_size, question_parts
-from rag.types import Answer, Gate, Waiting
+from rag.compute import compute, stating, states_for
+from rag.retrieve.hints import Hints
+from rag.types import Answer, Computed, Evidence, Gate, Waiting
+from rag.units import asked_unit
 
 MAX_QUESTION_CHARS = 2000
 INCOMPLETE = ("The last ingest has not finished (it is still running, or it was interrupted): some documents may "
@@ -94,12 +97,13 @@ class Assistant:
         aligned = align(answer_text, hits)
         if backend != "extractive":
             aligned = add_evidence(aligned, evidence, len(evidence))  # what a small model left out, verbatim
-        aligned = shape(aligned, gate.focus)  # the answering sentence first, then at most two, within a length
+        # The answering sentence first, then at most two, within a length; a computed answer keeps its rows.
+        aligned = shape(aligned, gate.focus, len(gate.evidence) if gate.computed else 0)
         text, citations, dropped = cite(aligned)
         timings["total"] = time.perf_counter() - t
         refused = not citations
         reason = "Nothing in the retrieved passages supports an answer." if refused else ""
-        note = "" if refused else notes(query, aligned, citations, asked, hints.years)
+        note = "" if refused else notes(query, aligned, citations, asked, hints.years, gate.computed)
         if gate.missing and not refused:  # one answer per part: say which part the sources leave open
             open_ = ", ".join(f"“{part.rstrip('?')}”" for part in gate.missing)
             note = " ".join(n for n in (f"The sources found do not cover {open_}.", note) if n)
@@ -190,10 +194,39 @@ class Assistant:
             if learned and answerability.probability(values, model) < model["threshold"]:
                 reason = ("The closest passages share words with the question but do not state what it asks. "
                           "Ask about something the sources cover, or name the document, company or period.")
+        # A metric of line items ("ROA", "EBITDA less capex"): worked out from the company's
+        # rows, which then are the answer's sentences; a computed answer is no refusal.
+        done = None if instruction_refusal(question) or not hits else self._compute(query, asked, hints)
+        if done and evidence and states_for(evidence[0].text, done.name, int(done.figures[0].year),
+                                            evidence[0].hit.chunk.meta):
+            done = None  # the filing's own row of the metric answers it
+        if done:
+            rows = list(dict.fromkeys((f.hit, f.row) for f in done.figures))
+            # A filing that states the metric itself ("gross margin was 75.0%") says it first.
+            stated = [e for e in evidence[:1] if stating(e.text, done.name)]
+            evidence = stated + [Evidence(hit, row, 1.0) for hit, row in rows if row not in {e.text for e in stated}]
+            hits += [hit for hit, _ in rows if hit not in hits]
+            reason = ""
         timings["evidence"] = time.perf_counter() - t - timings["retrieve"]
         # What this turn asks: a follow-up's answer is shaped by it, not by the turns it leans on.
         focus = parse(question).core if resolved != question else asked.core
-        return Gate(query, asked, tuple(hits), tuple(evidence), hints, reason, focus, tuple(missing), foreign, values)
+        return Gate(query, asked, tuple(hits), tuple(evidence), hints, reason, focus, tuple(missing), foreign, values,
+                    done)
+
+    def _compute(self, query: str, asked, hints) -> Computed | None:
+        """The metric the question asks for, from the named company's rows (``rag.compute``):
+        one company, named or the only one indexed; the asked fiscal year, else its latest."""
+        companies = list(hints.companies) or (self.retriever.companies if len(self.retriever.companies) == 1 else [])
+        if len(companies) != 1:
+            return None
+        company = companies[0]
+        years = [int(y) for y in hints.years] or [int(y) for d in self.retriever.scope(Hints((company,)))
+                                                  if str(y := self.retriever.document(d).get("fiscal_year", "")).isdigit()]
+        if not years:
+            return None
+        return compute(query, asked.core, max(years), company,
+                       lambda text: self.retriever.retrieve(f"{company} {text}", 8, {"company": company}),
+                       asked_unit(query))
 
 
     def _for_side(self, side: str, evidence: list) -> list:

@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 
 from rag.cite import Aligned
+from rag.compute import describe
 from rag.retrieve.sentences import QUANTITY, question_parts
 from rag.text import is_number, tokens
 from rag.units import unit_note
@@ -77,7 +78,7 @@ def lead_clause(sentence: str, question: str, max_chars: int = LEAD_CHARS) -> st
     return best.rstrip(" .,") + "."
 
 
-def shape(aligned: Sequence[Aligned], question: str) -> list[Aligned]:
+def shape(aligned: Sequence[Aligned], question: str, keep: int = 0) -> list[Aligned]:
     """The checked sentences in answer order and within the length limit; the unsupported
     ones after them, untouched (they are reported, not shown).
 
@@ -92,6 +93,8 @@ def shape(aligned: Sequence[Aligned], question: str) -> list[Aligned]:
     dropped = [a for a in aligned if a.hit is None]
     if not checked:
         return dropped
+    if keep:  # the rows a computed answer is worked out from: each is needed to redo it
+        return checked[:keep] + dropped
     parts = len(question_parts(question))
     lead = checked[0]
     if parts == 1 and asks_figure(question):
@@ -126,9 +129,13 @@ def computation_note(asked) -> str:
     return f"If the value is not stated above, compute it from the cited line items: {how}."
 
 
-def notes(query: str, aligned, citations, asked, years) -> str:
-    """What the answer leaves to arithmetic: its first cited figure in the unit the question
-    asks for, and what a computed metric is made of."""
+def notes(query: str, aligned, citations, asked, years, computed=None) -> str:
+    """What the answer leaves to arithmetic: a computed metric worked out from its cited rows;
+    else its first cited figure in the unit the question asks for, and what a computed
+    metric is made of."""
     marker = {c.chunk_id: c.marker for c in citations}
+    if computed is not None:  # each row's marker is that of the passage its sentence was checked against
+        row_marker = {a.sentence: marker.get(a.hit.chunk.id) for a in aligned if a.hit is not None}
+        return describe(computed, lambda f: row_marker.get(f.row) or marker.get(f.hit.chunk.id))
     quoted = [(marker[a.hit.chunk.id], a.sentence) for a in aligned if a.hit is not None]
     return " ".join(n for n in (unit_note(query, quoted, years), computation_note(asked)) if n)

@@ -136,6 +136,28 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class Figure:
+    """One input: a line item's value in one year's column of a restated row."""
+
+    item: str  # what the formula asked for ("net income")
+    year: str
+    value: float
+    text: str  # as the row writes it: "(1,577)"
+    row: str  # the restated row ("Purchases of PP&E: (1,577) (2018); (1,373) (2017), in millions.")
+    hit: Hit
+    unit: str = ""  # "millions", "thousands", "billions" or ""
+
+
+@dataclass(frozen=True)
+class Computed:
+    name: str  # the metric as asked ("return on assets (ROA)")
+    value: float
+    shown: str  # the result as the note writes it ("0.01", "16.5%", "3,215.4 (in millions)")
+    expression: str  # with ``{0}``, ``{1}``... where the figures go
+    figures: tuple[Figure, ...]
+
+
+@dataclass(frozen=True)
 class Gate:
     """What retrieval and the refusal checks found for one question (``Assistant.gate``)."""
 
@@ -149,6 +171,7 @@ class Gate:
     missing: tuple[str, ...] = ()  # parts or names the sources do not cover (said in the note)
     foreign: str = ""  # "named" / "unnamed": the question names nothing the documents are about
     features: dict[str, float] = field(default_factory=dict, hash=False, compare=False)  # answerability
+    computed: Computed | None = None  # a metric worked out from the company's rows (rag.compute)
 
 
 @dataclass(frozen=True)

@@ -149,6 +149,11 @@ class HybridRetriever:
         self.bm25  # noqa: B018 - reloads with the index
         return {str(m["ticker"]): str(m["company"]) for m in self._docs.values() if m.get("ticker") and m.get("company")}
 
+    def document(self, doc_id: str) -> dict:
+        """The fields a document's chunks carry (company, form, fiscal year…); {} if unknown."""
+        self.bm25  # noqa: B018 - reloads with the index
+        return self._docs.get(doc_id, {})
+
     def hints(self, query: str) -> Hints:
         return parse_hints(query, self.companies, self.tickers)
 

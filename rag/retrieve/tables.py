@@ -20,8 +20,8 @@ _PERIOD = re.compile(rf"{_MONTH}\s+\d{{1,2}},?\s+(?:19|20)\d\d|\b(?:FY\s?)?(?:19
 _NUMBER = r"\(?\$?\s?\(?-?\d[\d,]*(?:\.\d+)?\s?%?\)?"  # "$ 130,497", "(44,477 )", "19%"
 _VALUE = re.compile(_NUMBER + "|—")
 # "(in millions)", "($ in millions)", "(Dollars in millions, except per share amount)", "(Millions)"
-_UNIT = re.compile(r"\((?:\$\s|dollars |amounts )?in (millions|billions|thousands)[^)]*\)|\((millions|billions|thousands)\b[^)]*\)",
-                   re.I)
+_UNIT = re.compile(r"\((?:\$\s|dollars |amounts )?in (millions|billions|thousands)[^)]*\)|\((millions|billions|thousands)\b[^)]*\)|"
+                   r"^(?:\(?\$\)?\s)?in (millions|billions|thousands)\b(?:,? except [a-z ]*?(?:data|amounts?)\b)?", re.I)
 _CHANGE = re.compile(r"[$%]?\s*change|[$%]", re.I)  # headers of a change column, not a group of rows
 MAX_FACTS = 40  # per passage: enough for any table that fits a chunk
 
@@ -35,6 +35,8 @@ def _periods(line: str) -> list[str]:
 
     >>> _periods("Jan 26, 2025 Jan 28, 2024 Change"), _periods("2023 | 2024"), _periods("Revenue 2024 was up")
     (['Jan 26, 2025', 'Jan 28, 2024'], ['2023', '2024'], [])
+    >>> _periods("AND SUBSIDIARIES Fiscal Year 2022 2021 2020"), _periods("Sales rose sharply in 2022 from 2021")
+    (['2022', '2021', '2020'], [])
     """
     cells = [c for c in _cells(line) if c]
     if cells and all(_PERIOD.search(c) for c in cells):
@@ -44,6 +46,10 @@ def _periods(line: str) -> list[str]:
     # Mostly periods: "Change", "$ Change" or "% Change" may stand beside them.
     if len(found) >= 2 and len(re.findall(r"[A-Za-z]{3,}", rest)) <= 3 and not re.search(r"\d", rest):
         return found
+    # A title before them: "AND SUBSIDIARIES Fiscal Year 2022 2021 2020" (the years end the line).
+    tail = re.search(rf"(?:(?:{_PERIOD.pattern})[\s|]*){{2,}}$", line, re.I)
+    if tail and not re.search(r"\d", line[:tail.start()]):
+        return [m.group(0) for m in _PERIOD.finditer(tail.group(0))]
     return []
 
 
@@ -186,7 +192,7 @@ def table_facts(text: str) -> list[str]:
         if m := _UNIT.search(line):
             # A unit line names the unit of the table it heads: this one if no row has
             # been read under its header yet, else the next.
-            found = f", in {(m.group(1) or m.group(2)).lower()}"
+            found = f", in {(m.group(1) or m.group(2) or m.group(3)).lower()}"
             unit, pending = (found, "") if header and not rows else (unit, found)
             line = _UNIT.sub("", line).strip(" |:")
         if not line:
