@@ -75,7 +75,9 @@ class Assistant:
             yield Answer(question, REFUSAL, refused=True, hits=tuple(hits), backend=backend, query=query,
                          timings=timings, reason=" ".join(r for r in (reason, unfinished) if r))
             return
-        generator = get_generator(backend, self.settings)
+        # A computed answer is its cited rows and the arithmetic, whatever the backend: a model
+        # could only restate the rows, and the checker would keep its words, not the rows.
+        generator = get_generator("extractive" if gate.computed else backend, self.settings)
         t2 = time.perf_counter()
         full, shown, queued = "", 0, None
         for piece in generator.generate(query, hits, history or (), evidence):
@@ -95,7 +97,7 @@ class Assistant:
         timings["generate"] = time.perf_counter() - t2
         answer_text, reasoning = split_reasoning(full)
         aligned = align(answer_text, hits)
-        if backend != "extractive":
+        if getattr(generator, "name", backend) != "extractive":
             aligned = add_evidence(aligned, evidence, len(evidence))  # what a small model left out, verbatim
         # The answering sentence first, then at most two, within a length; a computed answer keeps its rows.
         aligned = shape(aligned, gate.focus, len(gate.evidence) if gate.computed else 0)
@@ -196,13 +198,13 @@ class Assistant:
                           "Ask about something the sources cover, or name the document, company or period.")
         # A metric of line items ("ROA", "EBITDA less capex"): worked out from the company's
         # rows, which then are the answer's sentences; a computed answer is no refusal.
-        done = None if instruction_refusal(question) or not hits else self._compute(query, asked, hints)
+        done = None if instruction_refusal(question) or not hits else self._compute(query, asked, hints, hits, filters)
         if done and evidence and states_for(evidence[0].text, done.name, int(done.figures[0].year),
                                             evidence[0].hit.chunk.meta):
             done = None  # the filing's own row of the metric answers it
         if done:
             rows = list(dict.fromkeys((f.hit, f.row) for f in done.figures))
-            # A filing that states the metric itself ("gross margin was 75.0%") says it first.
+            # A filing that states the metric itself ("gross margin was 61.2%") says it first.
             stated = [e for e in evidence[:1] if stating(e.text, done.name)]
             evidence = stated + [Evidence(hit, row, 1.0) for hit, row in rows if row not in {e.text for e in stated}]
             hits += [hit for hit, _ in rows if hit not in hits]
@@ -213,21 +215,21 @@ class Assistant:
         return Gate(query, asked, tuple(hits), tuple(evidence), hints, reason, focus, tuple(missing), foreign, values,
                     done)
 
-    def _compute(self, query: str, asked, hints) -> Computed | None:
+    def _compute(self, query: str, asked, hints, hits, filters=None) -> Computed | None:
         """The metric the question asks for, from the named company's rows (``rag.compute``):
-        one company, named or the only one indexed; the asked fiscal year, else its latest."""
-        companies = list(hints.companies) or (self.retriever.companies if len(self.retriever.companies) == 1 else [])
-        if len(companies) != 1:
+        one company the question names, and no other name that no passage holds ("Acme's and
+        Zeta's ROA" is not Acme's alone); the asked fiscal year, else its latest."""
+        texts = list(hints.companies) + [f"{h.chunk.header()} {h.chunk.text}" for h in hits]
+        if len(hints.companies) != 1 or missing_entities(asked.core, texts, self.retriever.common_word):
             return None
-        company = companies[0]
+        company = hints.companies[0]
         years = [int(y) for y in hints.years] or [int(y) for d in self.retriever.scope(Hints((company,)))
                                                   if str(y := self.retriever.document(d).get("fiscal_year", "")).isdigit()]
         if not years:
             return None
         return compute(query, asked.core, max(years), company,
-                       lambda text: self.retriever.retrieve(f"{company} {text}", 8, {"company": company}),
+                       lambda text: self.retriever.retrieve(f"{company} {text}", 8, {**(filters or {}), "company": company}),
                        asked_unit(query))
-
 
     def _for_side(self, side: str, evidence: list) -> list:
         """The key sentences with those whose passage covers more of ``side`` first: the

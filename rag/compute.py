@@ -2,8 +2,8 @@
 of the company's own statements, each row cited.
 
 Analysts ask for metrics a filing never states ("the FY2017 return on assets"). The inputs
-are there, in statement rows the key sentences already restate ("Net income: 1,248
-(2017); 6,527 (2016), in millions."). Here the question's formula (``rag.formula``) is
+are there, in statement rows the key sentences already restate ("Net income: 1,480
+(2030); 1,310 (2029), in millions."). Here the question's formula (``rag.formula``) is
 worked out: each line item is a row of the named company's statements found by
 retrieval, each year a column of that row (in the company's own fiscal calendar). The
 rows go into the answer as cited sentences, which the checker verifies like any other;
@@ -13,11 +13,13 @@ redo it. Nothing is computed when a line item or a year's column is not found.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
 from rag.formula import definitions, line_item, metric_phrase, shaped, vocabulary
+from rag.retrieve.tables import column_year, number, read_row
 from rag.text import tokens
 from rag.types import Computed, Figure, Hit
 
@@ -28,56 +30,7 @@ MIN_FIT = 0.4  # share of a row label's words the line item's phrase must cover 
 
 _SKIP = re.compile(r"\bother\b|noncontrolling|minority|per share|per common share|discontinued|comprehensive|%|\bmargin\b|"
                    r"\bbefore\b|\bexcluding\b|\bchange in\b|\bincrease\b|\bdecrease\b", re.I)
-_PAIR = re.compile(r"^(.*?)\s\(([^()]*)\)$")
 _QUARTERLY = re.compile(r"\b(?:three|six|nine) months|\bquarter\b|\bQ[1-4]\b", re.I)
-
-
-def read_row(fact: str) -> tuple[str, list[tuple[str, str]], str]:
-    """(label, [(value, column)], unit) of a restated row (``rag.retrieve.tables``).
-
-    >>> read_row("Investing Capital spending: (4,625) (2021); (4,240) (2020), in millions.")
-    ('Investing Capital spending', [('(4,625)', '2021'), ('(4,240)', '2020')], 'millions')
-    """
-    label, _, body = fact.partition(": ")
-    unit = ""
-    if m := re.search(r", in (thousands|millions|billions)\.$", body):
-        unit, body = m.group(1), body[:m.start()]
-    pairs = [m.groups() for p in body.rstrip(".").split("; ") if (m := _PAIR.match(p.strip()))]
-    return label, pairs, unit
-
-
-def number(text: str) -> float | None:
-    """A figure as written: "(1,577)" is -1577; "—" and percentages are no figure.
-
-    >>> number("$ (1,577)"), number("2,735.0"), number("—"), number("12%")
-    (-1577.0, 2735.0, None, None)
-    """
-    if "%" in text:
-        return None
-    digits = re.sub(r"[^\d.]", "", text)
-    if not re.fullmatch(r"\d+(?:\.\d+)?", digits):
-        return None
-    return -float(digits) if "(" in text or text.strip().lstrip("$ ").startswith("-") else float(digits)
-
-
-def column_year(column: str, meta: dict) -> str:
-    """The fiscal year of a column: its year, less one for a dated column of a document
-    whose fiscal year is named before its period end's year (a 52-week year ending on
-    January 2 is the year before).
-
-    >>> column_year("May 31, 2020", {"fiscal_year": "2020", "period_end": "2020-05-31"})
-    '2020'
-    >>> column_year("January 2, 2022", {"fiscal_year": "2021", "period_end": "2022-01-02"}), column_year("2019", {})
-    ('2021', '2019')
-    """
-    years = re.findall(r"(?:19|20)\d\d", column)
-    if not years:
-        return ""
-    year = int(years[-1])
-    fy, end = str(meta.get("fiscal_year") or ""), str(meta.get("period_end") or "")
-    if re.search(r"[A-Za-z]{3}\w*\.?\s+\d{1,2},", column) and fy.isdigit() and end[:4].isdigit():
-        year += int(fy) - int(end[:4])
-    return str(year)
 
 
 def fit(label: str, item: str, words: Sequence[str], company: str = "") -> float:
@@ -97,7 +50,8 @@ def fit(label: str, item: str, words: Sequence[str], company: str = "") -> float
     # A restated row's label may open with its group ("Current assets Inventories"): the
     # label proper starts at a capitalized word.
     words_of = label.split()
-    return max(_fit(" ".join(words_of[i:]), item, words, company) for i, w in enumerate(words_of) if i == 0 or w[:1].isupper())
+    return max((_fit(" ".join(words_of[i:]), item, words, company) for i, w in enumerate(words_of)
+                if i == 0 or w[:1].isupper()), default=0.0)
 
 
 def _fit(label: str, item: str, words: Sequence[str], company: str) -> float:
@@ -157,7 +111,10 @@ class _Worker:
             years = [int(y) for y in re.findall(r"(?:19|20)\d\d", text)]
             at = years[-1] if len(years) == 1 else year
             if formula:
-                return self.value(shaped(formula), at)
+                tree = shaped(formula)
+                if isinstance(tree, str) and re.search(r"[-+*/()]|\b(?:less|plus|minus|divided)\b", formula):
+                    raise _Missing(f"cannot read the formula {formula!r}")  # never one item for the whole
+                return self.value(tree, at)
             item, words, outflow = line_item(re.sub(r"\[[^\]]*\]|\([^)]*statement[^)]*\)|\b(?:from|in|on|per) the "
                                                     r"[\w ]*?statements?\b", "", text))
             hint = " ".join(re.findall(r"\b(?:cash flows?|income|operations) statement\b|\bstatement of [a-z ]*?(?:cash flows|"
@@ -210,10 +167,9 @@ class _Worker:
         return value, f"{{{len(self.figures) - 1}}}"
 
     def _best(self, item: str, words: Sequence[str], year: int):
-        best, rank = None, 0
+        best = None
         for facts in self.facts.values():
             for fact, hit in facts:
-                rank += 1
                 label, pairs, unit = read_row(fact)
                 score = fit(label, item, words, self.company)
                 if not score:
@@ -224,7 +180,7 @@ class _Worker:
                         continue
                     if value < 0 and vocabulary()["line_items"].get(item, {}).get("nonnegative"):
                         continue  # a negative inventory is a change in it, not the stock
-                    if best is None or score > best[0]:  # equally named rows: the better-ranked passage's
+                    if best is None or score > best[0]:  # equally named rows: the one found first
                         best = (score, (value, text.strip(), fact, hit, unit))
         return best[1] if best else None
 
@@ -235,6 +191,13 @@ def compute(question: str, core: str, year: int, company: str, search: Callable[
     (``search(text)`` retrieves passages of its documents), or None when the question
     names nothing to compute or an input is not found. ``unit`` is the unit and decimals
     the question asks for (``rag.units.asked_unit``)."""
+    try:
+        return _compute(question, core, year, company, search, unit)
+    except (_Missing, ValueError, ArithmeticError, RecursionError):
+        return None  # an input not found, or a formula that cannot be worked out: the answer says what to compute
+
+
+def _compute(question, core, year, company, search, unit) -> Computed | None:
     from rag.units import SCALES
 
     phrase = metric_phrase(core)
@@ -242,10 +205,7 @@ def compute(question: str, core: str, year: int, company: str, search: Callable[
     worker = _Worker(definitions(question), company, search)
     if isinstance(tree, str) and not worker.formula_of(tree):
         return None  # one line item: the key sentences state it
-    try:
-        value, expression = worker.value(tree, year)
-    except (_Missing, ValueError, RecursionError):
-        return None
+    value, expression = worker.value(tree, year)
     if not worker.figures:
         return None
     percent = _percent(tree, worker)
@@ -270,9 +230,11 @@ def compute(question: str, core: str, year: int, company: str, search: Callable[
 def _fixed(value: float, places: int) -> str:
     """Rounded half up, as figures are reported (0.075 is 0.08; binary floats would say 0.07).
 
-    >>> _fixed(0.075, 2), _fixed(3215.45, 1), _fixed(-3.705, 2)
-    ('0.08', '3,215.5', '-3.71')
+    >>> _fixed(0.075, 2), _fixed(2150.45, 1), _fixed(-3.705, 2)
+    ('0.08', '2,150.5', '-3.71')
     """
+    if not math.isfinite(value) or abs(value) >= 1e15:
+        raise _Missing("no finite result")
     exact = Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     return f"{exact:,.{places}f}"
 
@@ -280,8 +242,8 @@ def _fixed(value: float, places: int) -> str:
 def _percent(tree, worker: _Worker) -> bool:
     if isinstance(tree, tuple) and tree[0] == "avg-years":
         return _percent(tree[2], worker)
-    if isinstance(tree, tuple):
-        return tree[0] == "*" and 100.0 in tree[1:]
+    if isinstance(tree, tuple):  # "a / b * 100", or "100 * a / b"
+        return (tree[0] == "*" and 100.0 in tree[1:]) or (tree[0] == "/" and _percent(tree[1], worker))
     formula = worker.formula_of(tree)
     return bool(formula) and _percent(shaped(formula), worker)
 
@@ -298,7 +260,7 @@ def describe(done: Computed, marker: Callable[[Figure], int | None]) -> str:
     def shown(f: Figure) -> str:
         n = marker(f)
         text = f.text.replace("$", "").strip()
-        if f.value >= 0:  # an outflow is used as its amount: "(1,577)" spent is 1,577
+        if f.value >= 0:  # an outflow is used as its amount: "(1,250)" spent is 1,250
             text = text.strip("() ")
         return f"{text} ({f.item}, FY{f.year})" + (f" [{n}]" if n else "")
 
@@ -312,12 +274,12 @@ def describe(done: Computed, marker: Callable[[Figure], int | None]) -> str:
 
 def states_for(sentence: str, name: str, year: int, meta: dict) -> bool:
     """Whether a key sentence is a row of the metric itself with a column of ``year``: the
-    filing's own figure ("Free cash flow: $36,813 (2023); $38,219 (2024)") is the answer,
+    filing's own figure ("Free cash flow: $2,140 (2029); $2,410 (2030)") is the answer,
     whatever its own definition, and nothing is computed.
 
-    >>> states_for("Free cash flow: $36,813 (2023); $38,219 (2024), in millions.", "free cash flow", 2024, {})
+    >>> states_for("Free cash flow: $2,140 (2029); $2,410 (2030), in millions.", "free cash flow", 2030, {})
     True
-    >>> states_for("Free cash flow: $36,813 (2023).", "free cash flow", 2024, {})
+    >>> states_for("Free cash flow: $2,140 (2029).", "free cash flow", 2030, {})
     False
     """
     label, pairs, _ = read_row(sentence)
@@ -327,7 +289,7 @@ def states_for(sentence: str, name: str, year: int, meta: dict) -> bool:
 def stating(sentence: str, name: str) -> bool:
     """Whether a sentence states the metric itself: all the words of its name, and a figure.
 
-    >>> stating("Gross margin was 75.0% in fiscal 2025.", "gross margin"), stating("Revenue rose.", "gross margin")
+    >>> stating("Gross margin was 61.2% in fiscal 2030.", "gross margin"), stating("Revenue rose.", "gross margin")
     (True, False)
     """
     words = set(tokens(re.sub(r"\([^)]*\)", " ", name)))

@@ -1,7 +1,7 @@
 """The formula an analyst's question asks for, in words a filing's rows can be matched to.
 
-The question's own definition comes first ("ROA is defined as: FY2017 net income /
-(average total assets between FY2016 and FY2017)"); else a standard definition of the
+The question's own definition comes first ("ROE is defined as: FY2030 net income /
+(average total equity between FY2029 and FY2030)"); else a standard definition of the
 metric it names, from ``rag/data/finance.json`` (accounting vocabulary, no company's);
 else the shape of its words ("capex as a % of revenue", "EBITDA % margin", "three year
 average of …", "EBITDA less capex"). The language: ``+ - * /``, parentheses and numbers
@@ -26,8 +26,8 @@ def vocabulary() -> dict:
 
 
 
-_DEFINED = re.compile(r"(?:^|[.?]\s+)(?:define\s+)?([A-Za-z][\w&/ ().'-]{1,60}?)\s+(?:is|are)?\s*(?:here\s+)?"
-                      r"(?:defined as|as)\s*:?\s*(.+?)(?=\.\s|\.$|$)", re.I)
+_DEFINED = re.compile(r"(?:^|[.?;]\s+)(?:define\s+)?([A-Za-z][\w&/ ().'-]{1,60}?)\s+(?:(?:is|are)\s+)?(?:here\s+)?"
+                      r"(?:defined\s+as|as)\b\s*:?\s*(.+?)(?=\.\s|\.$|$)", re.I)
 _PERIODS = re.compile(r"\b(?:from |between |for |in |of |at the end of )?(?:the )?(?:year[- ]end )?(?:FY\s?'?|fiscal (?:year )?)?"
                       r"(?:19|20)\d\d(?:\s*(?:-|–|to|and|through)\s*(?:FY\s?'?|fiscal (?:year )?)?(?:19|20)\d\d)?\b", re.I)
 _LEAD = re.compile(r"^(?:(?:and|so|then|also|now)\b,?\s*)?(?:(?:what|how) about\s+)?(?:(?:what|how much)\s+"
@@ -42,6 +42,8 @@ def definitions(question: str) -> dict[str, str]:
     {'roa': 'FY2030 net income / total assets'}
     >>> definitions("Define working capital ratio as total current assets divided by total current liabilities.")
     {'working capital ratio': 'total current assets divided by total current liabilities'}
+    >>> sorted(definitions("Return on assets (ROA) is defined as: net income / total assets."))
+    ['return on assets', 'return on assets (roa)', 'roa']
     """
     out = {}
     for m in _DEFINED.finditer(" ".join(question.split())):
@@ -98,7 +100,11 @@ def parse(formula: str):
     ('/', 'FY2030 net income', 'average total assets between FY2029 and FY2030')
     >>> parse("365 * inventory / cost of goods sold + 2")
     ('+', ('/', ('*', 365.0, 'inventory'), 'cost of goods sold'), 2.0)
+    >>> parse("cash from operations (CFO) less capital expenditures (capex)")
+    ('-', 'cash from operations', 'capital expenditures')
     """
+    # A short gloss after a name ("cash from operations (CFO)") is no group to compute.
+    formula = re.sub(r"(?<=[A-Za-z])\s*\(\s*[A-Za-z&/. ]{1,12}\)", "", formula)
     parts = [p for p in re.split(r"(\(|\)|\+|\*|/|(?<=[\s)])-(?=\s))", _words(formula)) if p and p.strip()]
     pos = 0
 
@@ -128,8 +134,12 @@ def parse(formula: str):
         pos += 1
         if piece == "(":
             inner = expr()
-            pos += 1  # ")"
+            if pos >= len(parts) or parts[pos].strip() != ")":
+                raise ValueError("unclosed parenthesis")
+            pos += 1
             return inner
+        if piece in ")+-*/":
+            raise ValueError(f"unexpected {piece!r}")
         if re.fullmatch(r"\d+(?:\.\d+)?", piece):
             return float(piece)
         return piece
@@ -149,7 +159,7 @@ def shaped(phrase: str):
     (('avg-years', 3, 'capex'), ('*', ('/', 'EBITDA', 'revenue'), 100.0))
     """
     phrase = phrase.strip()
-    if m := re.match(r"^(\d+|two|three|four|five)[- ]year average of (.+)$", phrase, re.I):
+    if m := re.match(r"^([2-9]|10|two|three|four|five)[- ]year average of (.+)$", phrase, re.I):
         n = {"two": 2, "three": 3, "four": 4, "five": 5}.get(m.group(1).lower()) or int(m.group(1))
         return ("avg-years", n, shaped(m.group(2)))
     if m := re.match(r"^(.+?) as a (?:%|percent(?:age)?) of (.+)$", phrase, re.I):

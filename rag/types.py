@@ -142,8 +142,8 @@ class Figure:
     item: str  # what the formula asked for ("net income")
     year: str
     value: float
-    text: str  # as the row writes it: "(1,577)"
-    row: str  # the restated row ("Purchases of PP&E: (1,577) (2018); (1,373) (2017), in millions.")
+    text: str  # as the row writes it: "(1,250)"
+    row: str  # the restated row ("Purchases of PP&E: (1,250) (2030); (1,100) (2029), in millions.")
     hit: Hit
     unit: str = ""  # "millions", "thousands", "billions" or ""
 
@@ -152,7 +152,7 @@ class Figure:
 class Computed:
     name: str  # the metric as asked ("return on assets (ROA)")
     value: float
-    shown: str  # the result as the note writes it ("0.01", "16.5%", "3,215.4 (in millions)")
+    shown: str  # the result as the note writes it ("0.07", "12.5%", "2,150.4 (in millions)")
     expression: str  # with ``{0}``, ``{1}``... where the figures go
     figures: tuple[Figure, ...]
 

@@ -61,7 +61,7 @@ def convert(value: str, source: str, target: str, decimals: int | None = None) -
     Without asked decimals: one for a larger unit (as "$8.7 billion" is written), none for
     a smaller one.
 
-    >>> convert("(4,625)", "millions", "billions"), convert("$389", "millions", "billions", 2)
+    >>> convert("(4,620)", "millions", "billions"), convert("$389", "millions", "billions", 2)
     ('(4.6)', '$0.39')
     >>> convert("8.7", "billions", "millions")
     '8,700'

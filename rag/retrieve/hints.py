@@ -50,7 +50,7 @@ class Hints:
 
 def parse_hints(question: str, companies: Iterable[str] = (), tickers: dict[str, str] | None = None) -> Hints:
     """Hints in a question; ``companies`` are the company names the index's documents carry,
-    ``tickers`` their trading symbols (symbol → company: "JPM's Q1" names JPMorgan Chase).
+    ``tickers`` their trading symbols (symbol → company: "ZBK's Q1" names ZetaBank Holdings).
 
     >>> h = parse_hints("What did Acme's fiscal 2024 10-K say about Q1 and the quarter ended April 27, 2025?", ["Acme", "Zeta"])
     >>> h.companies, h.doc_types, h.years, h.quarter, h.dates
@@ -106,17 +106,17 @@ def _four(year: str) -> str:
 def mentions(question: str, company: str, companies: Iterable[str] = ()) -> bool:
     """Whether a question names a company: all the words of its name, or its first word
     when that word is a name by its spelling (an inner capital, a digit, all capitals) or,
-    capitalized in the question, is no other company's first word ("Costco" for "Costco
+    capitalized in the question, is no other company's first word ("Vantor" for "Vantor
     Wholesale", but not "American" with two American companies indexed).
 
-    >>> mentions("What was JPMorgan's net revenue?", "JPMorgan Chase"), mentions("Coca Cola's ROA", "Coca-Cola")
+    >>> mentions("What was ZetaBank's net revenue?", "ZetaBank Holdings"), mentions("Quen Bo's ROA", "Quen-Bo")
     (True, True)
     >>> both = ["American Express", "American Water Works"]
     >>> mentions("American Water Works's EBITDA", "American Water Works", both), mentions("the American market", "American Express", both)
     (True, False)
     >>> mentions("Is 3M capital-intensive?", "3M"), mentions("MGM's margin", "MGM Resorts International")
     (True, True)
-    >>> mentions("What were Costco's assets?", "Costco Wholesale"), mentions("Costco's assets?", "Costco Wholesale", ["Costco Clubs"])
+    >>> mentions("What were Vantor's assets?", "Vantor Wholesale"), mentions("Vantor's assets?", "Vantor Wholesale", ["Vantor Clubs"])
     (True, False)
     """
     have = {w.lower() for w in re.findall(r"[A-Za-z0-9]+", question.replace("’", "'"))}

@@ -65,16 +65,17 @@ def join(parts: Sequence[Chunk]) -> Chunk:
     >>> j = join([a, b])
     >>> j.text, j.char_start, j.char_end, j.page
     ('Revenue\\n\\n5 6', 0, 12, 3)
-    >>> join([a]) is a
-    True
+    >>> join([a]) is a, join([a, Chunk("c", "d", "s", 7, 8, page=3)]).text
+    (True, 'Revenues')
     """
     if len(parts) == 1:
         return parts[0]
     text = parts[0].text
     for before, after in zip(parts, parts[1:]):
-        gap = max(after.char_start - before.char_end, 1)
-        # The gap was whitespace (chunks are trimmed); a line break keeps table rows apart.
-        text += "\n" * min(gap, 2) + " " * (gap - 2) + after.text
+        gap = max(after.char_start - before.char_end, 0)
+        # The gap was whitespace (chunks are trimmed), or nothing where a long token was cut;
+        # a line break keeps table rows apart, and the length keeps offsets true.
+        text += "\n" * min(gap, 2) + " " * max(gap - 2, 0) + after.text
     first = parts[0]
     return Chunk(Chunk.make_id(first.doc_id, first.char_start, text), first.doc_id, text, first.char_start,
                  parts[-1].char_end, first.page, first.section, first.meta)

@@ -249,7 +249,7 @@ def key_sentences(query: str, hits: Sequence[Hit], idf: dict[str, float],
         # Not ``hit.passage``: its "…" line would read as a row group's label.
         facts = table_facts(f"{hit.context}\n{hit.chunk.text}" if hit.context else hit.chunk.text)
         # A table continued from the chunk above has lost its header: its rows still say
-        # which line item holds which figures ("Purchases of property … (1,577) (1,373)").
+        # which line item holds which figures ("Purchases of property … (1,250) (1,100)").
         facts = facts or [line.strip() for line in hit.chunk.text.splitlines() if table_row(line)]
         rows = [f for f in facts if len(f) <= MAX_CHARS]
         candidates += [(rank, f, True) for f in rows]
@@ -257,8 +257,8 @@ def key_sentences(query: str, hits: Sequence[Hit], idf: dict[str, float],
     if not candidates:
         return []
     parts = question_parts(query, names)
-    # A filing speaks for its company: "Total Costco stockholders' equity" is no closer to
-    # "Costco's total assets" than "Total assets" is, in Costco's own filing.
+    # A filing speaks for its company: "Total Acme stockholders' equity" is no closer to
+    # "Acme's total assets" than "Total assets" is, in Acme's own filing.
     named = {c: token_set(c) for c in names if mentions(query, c, names)}
     have = [token_set(s) | named.get(hits[r].chunk.meta.get("company"), frozenset()) for r, s, _ in candidates]
     whole = query_weights(set(tokens(query)), idf)

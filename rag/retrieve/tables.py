@@ -21,7 +21,8 @@ _NUMBER = r"\(?\$?\s?\(?-?\d[\d,]*(?:\.\d+)?\s?%?\)?"  # "$ 130,497", "(44,477 )
 _VALUE = re.compile(_NUMBER + "|—")
 # "(in millions)", "($ in millions)", "(Dollars in millions, except per share amount)", "(Millions)"
 _UNIT = re.compile(r"\((?:\$\s|dollars |amounts )?in (millions|billions|thousands)[^)]*\)|\((millions|billions|thousands)\b[^)]*\)|"
-                   r"^(?:\(?\$\)?\s)?in (millions|billions|thousands)\b(?:,? except [a-z ]*?(?:data|amounts?)\b)?", re.I)
+                   r"^(?:\(?\$\)?\s)?in (millions|billions|thousands)\b(?:,? except [a-z ]*?(?:data|amounts?)\b)?(?=\s*(?:$|\||(?:19|20)\d\d))",
+                   re.I)  # a bare "In millions, except per share data 2030 2029", not prose ("In millions of homes")
 _CHANGE = re.compile(r"[$%]?\s*change|[$%]", re.I)  # headers of a change column, not a group of rows
 MAX_FACTS = 40  # per passage: enough for any table that fits a chunk
 
@@ -78,7 +79,7 @@ def _row(line: str) -> tuple[str, list[str]] | None:
 def table_row(line: str) -> bool:
     """Whether a line is a table row: a line item and at least two figures.
 
-    >>> table_row("Purchases of property, plant and equipment (PP&E) (1,577) (1,373) (1,420)"), table_row("In 2018, sales rose.")
+    >>> table_row("Purchases of property, plant and equipment (PP&E) (1,250) (1,100) (1,020)"), table_row("In 2018, sales rose.")
     (True, False)
     """
     row = _row(line.strip())
@@ -224,3 +225,65 @@ def table_facts(text: str) -> list[str]:
         if len(facts) == MAX_FACTS:
             break
     return facts
+
+
+# ---------------------------------------------------------------- reading a restated row back
+
+_PAIR = re.compile(r"^(.*?)\s\(([^()]*)\)$")
+MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
+
+
+def read_row(fact: str) -> tuple[str, list[tuple[str, str]], str]:
+    """(label, [(value, column)], unit) of a restated row (``rag.retrieve.tables``).
+
+    >>> read_row("Investing Capital spending: (1,250) (2030); (1,100) (2029), in millions.")
+    ('Investing Capital spending', [('(1,250)', '2030'), ('(1,100)', '2029')], 'millions')
+    """
+    label, _, body = fact.partition(": ")
+    unit = ""
+    if m := re.search(r", in (thousands|millions|billions)\.$", body):
+        unit, body = m.group(1), body[:m.start()]
+    pairs = [m.groups() for p in body.rstrip(".").split("; ") if (m := _PAIR.match(p.strip()))]
+    return label, pairs, unit
+
+
+def number(text: str) -> float | None:
+    """A figure as written: "(1,250)" is -1250; "—" and percentages are no figure; a
+    footnote mark is not part of it.
+
+    >>> number("$ (1,250)"), number("2,410.0"), number("—"), number("12%"), number("\u2212 5"), number("1,480(1)")
+    (-1250.0, 2410.0, None, None, -5.0, 1480.0)
+    """
+    if "%" in text:
+        return None
+    text = re.sub(r"\(\d\)\s*$", "", text.strip()).replace("\u2212", "-").replace("\u2013", "-")
+    digits = re.sub(r"[^\d.]", "", text)
+    if not re.fullmatch(r"\d+(?:\.\d+)?", digits):
+        return None
+    return -float(digits) if "(" in text or text.strip().lstrip("$ ").startswith("-") else float(digits)
+
+
+def column_year(column: str, meta: dict) -> str:
+    """The fiscal year of a column: its year, less one for a dated column of a document
+    whose fiscal year is named before its period end's year (a 52-week year ending on
+    January 2 is the year before).
+
+    >>> column_year("May 31, 2020", {"fiscal_year": "2020", "period_end": "2020-05-31"})
+    '2020'
+    >>> column_year("January 2, 2022", {"fiscal_year": "2021", "period_end": "2022-01-02"}), column_year("2019", {})
+    ('2021', '2019')
+    >>> column_year("December 28, 2019", {"fiscal_year": "2021", "period_end": "2022-01-02"})
+    '2019'
+    """
+    years = re.findall(r"(?:19|20)\d\d", column)
+    if not years:
+        return ""
+    year = int(years[-1])
+    fy, end = str(meta.get("fiscal_year") or ""), str(meta.get("period_end") or "")
+    month = re.search(rf"({_MONTH})\s+\d{{1,2}},", column)
+    # Only a column dated like the document's own period end: a December column in a filing
+    # whose year ends on January 2 closes a calendar year, not a shifted fiscal one.
+    if month and fy.isdigit() and end[:4].isdigit() and end[5:7].isdigit() and \
+            MONTHS.get(month.group(1)[:3].lower()) == int(end[5:7]):
+        year += int(fy) - int(end[:4])
+    return str(year)

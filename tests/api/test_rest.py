@@ -78,6 +78,32 @@ def test_streamed_answer_is_the_same_answer(client):
     assert last.finish_reason == "stop" and last.delta.model_extra["citations"][0]["title"] == "Zorblax reactor"
 
 
+CONVERSATIONS = [  # (earlier question, follow-up that leans on it, what only its own subject answers)
+    ("How many megawatts does the Zorblax reactor produce?", "How is it cooled?", "heavy water"),
+    ("How many cargo drones does the Vantor fleet have?", "How much does each one carry?", "300 kilograms"),
+    ("Who surveyed Lake Quenby?", "How many islands did the survey map?", "12 islands"),
+]
+
+
+def test_eight_streaming_clients_keep_their_own_histories(server):
+    """Eight clients stream follow-ups at once, each leaning on its own earlier turn: each
+    answer leads with its own conversation's subject, not a neighbour's."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def converse(i: int) -> tuple[str, str]:
+        first, follow_up, expected = CONVERSATIONS[i % len(CONVERSATIONS)]
+        client = openai.OpenAI(base_url=f"{server}/v1", api_key=KEY, max_retries=0)
+        stream = client.chat.completions.create(model="extractive", stream=True, messages=[
+            {"role": "user", "content": first}, {"role": "assistant", "content": "(an earlier answer)"},
+            {"role": "user", "content": follow_up}])
+        return expected, "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(converse, range(8)))
+    for expected, text in answers:  # the leading sentence answers this conversation's follow-up
+        assert expected in text.split("[1]")[0], (expected, text)
+
+
 def test_history_makes_a_follow_up_and_a_refusal_is_a_message(client):
     reply = client.chat.completions.create(model="extractive", messages=[
         {"role": "system", "content": "Answer briefly."},
