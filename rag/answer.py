@@ -198,7 +198,7 @@ class Assistant:
                           "Ask about something the sources cover, or name the document, company or period.")
         # A metric of line items ("ROA", "EBITDA less capex"): worked out from the company's
         # rows, which then are the answer's sentences; a computed answer is no refusal.
-        done = None if instruction_refusal(question) or not hits else self._compute(query, asked, hints, hits, filters)
+        done = None if instruction_refusal(question) or not hits else self._compute(query, core, hints, hits, filters)
         if done and evidence and states_for(evidence[0].text, done.name, int(done.figures[0].year),
                                             evidence[0].hit.chunk.meta):
             done = None  # the filing's own row of the metric answers it
@@ -215,19 +215,19 @@ class Assistant:
         return Gate(query, asked, tuple(hits), tuple(evidence), hints, reason, focus, tuple(missing), foreign, values,
                     done)
 
-    def _compute(self, query: str, asked, hints, hits, filters=None) -> Computed | None:
+    def _compute(self, query: str, core: str, hints, hits, filters=None) -> Computed | None:
         """The metric the question asks for, from the named company's rows (``rag.compute``):
         one company the question names, and no other name that no passage holds ("Acme's and
         Zeta's ROA" is not Acme's alone); the asked fiscal year, else its latest."""
         texts = list(hints.companies) + [f"{h.chunk.header()} {h.chunk.text}" for h in hits]
-        if len(hints.companies) != 1 or missing_entities(asked.core, texts, self.retriever.common_word):
+        if len(hints.companies) != 1 or missing_entities(core, texts, self.retriever.common_word):
             return None
         company = hints.companies[0]
         years = [int(y) for y in hints.years] or [int(y) for d in self.retriever.scope(Hints((company,)))
                                                   if str(y := self.retriever.document(d).get("fiscal_year", "")).isdigit()]
         if not years:
             return None
-        return compute(query, asked.core, max(years), company,
+        return compute(query, core, max(years), company,
                        lambda text: self.retriever.retrieve(f"{company} {text}", 8, {**(filters or {}), "company": company}),
                        asked_unit(query))
 

@@ -116,6 +116,8 @@ def test_a_computed_answer_cites_each_row_and_shows_the_arithmetic(filing_settin
     assert markers and markers <= {c.marker for c in answer.citations}  # every figure points at a cited row
     assert "Net income: 150 (2030)" in answer.text and "Total assets: 2,200 (December 31, 2030)" in answer.text
     assert any("Net income | 150" in c.quote for c in answer.citations)  # the row as the filing writes it
+    other = ask("What was Zeta Motors' return on assets in fiscal 2030?", settings=filing_settings)
+    assert "Computed" not in other.note  # another company's metric is not the indexed one's
 
 
 @pytest.mark.slow
