@@ -108,23 +108,16 @@ def parse(formula: str):
     parts = [p for p in re.split(r"(\(|\)|\+|\*|/|(?<=[\s)])-(?=\s))", _words(formula)) if p and p.strip()]
     pos = 0
 
-    def expr():
-        nonlocal pos
-        left = term()
-        while pos < len(parts) and parts[pos].strip() in "+-":
-            op = parts[pos].strip()
-            pos += 1
-            left = (op, left, term())
-        return left
-
-    def term():
-        nonlocal pos
-        left = factor()
-        while pos < len(parts) and parts[pos].strip() in ("*", "/"):
-            op = parts[pos].strip()
-            pos += 1
-            left = (op, left, factor())
-        return left
+    def level(ops, operand):  # left to right over operators of one precedence
+        def read():
+            nonlocal pos
+            left = operand()
+            while pos < len(parts) and parts[pos].strip() in ops:
+                op = parts[pos].strip()
+                pos += 1
+                left = (op, left, operand())
+            return left
+        return read
 
     def factor():
         nonlocal pos
@@ -144,6 +137,8 @@ def parse(formula: str):
             return float(piece)
         return piece
 
+    term = level(("*", "/"), factor)
+    expr = level(("+", "-"), term)
     tree = expr()
     if pos < len(parts):
         raise ValueError(f"unread: {parts[pos:]}")
