@@ -19,9 +19,10 @@ from collections.abc import Callable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
 from rag.formula import definitions, line_item, metric_phrase, shaped, vocabulary
-from rag.retrieve.tables import column_year, number, read_row
+from rag.retrieve.tables import column_year, number, read_row, table_facts
 from rag.text import tokens
 from rag.types import Computed, Figure, Hit
+from rag.units import SCALES
 
 MAX_FIGURES = 8  # inputs one computation may read (a cash conversion cycle needs eight)
 _PLAIN = frozenset(tokens("total net"))  # words a one-word line item may carry ("Total revenues", "Net sales")
@@ -99,7 +100,7 @@ class _Worker:
         (a, sa), (b, sb) = self.value(node[1], year), self.value(node[2], year)
         if node[0] == "/" and b == 0:
             raise _Missing("division by zero")
-        value = {"+": a + b, "-": a - b, "*": a * b, "/": a / b if b else 0.0}[node[0]]
+        value = {"+": a + b, "-": a - b, "*": a * b}[node[0]] if node[0] != "/" else a / b
         return value, f"({sa} {node[0]} {sb})"
 
     def phrase(self, text: str, year: int) -> tuple[float, str]:
@@ -119,15 +120,14 @@ class _Worker:
                                                     r"[\w ]*?statements?\b", "", text))
             hint = " ".join(re.findall(r"\b(?:cash flows?|income|operations) statement\b|\bstatement of [a-z ]*?(?:cash flows|"
                                        r"income|operations|earnings)\b|\bbalance sheet\b", text, re.I))
-            if re.match(r"\s*(?:the\s+)?average\b", text, re.I):
-                pair = sorted(set(years))[-2:] if len(set(years)) >= 2 else [at - 1, at]
-                (a, sa), (b, sb) = (self.figure(item, words, outflow, y, hint) for y in pair)
+            two = re.match(r"\s*(?:the\s+)?(average|change in)\b", text, re.I)  # of two years: named, else this and the one before
+            if not two:
+                return self.figure(item, words, outflow, at, hint)
+            pair = sorted(set(years))[-2:] if len(set(years)) >= 2 else [at - 1, at]
+            (a, sa), (b, sb) = (self.figure(item, words, outflow, y, hint) for y in pair)
+            if two.group(1).lower() == "average":
                 return (a + b) / 2, f"average of {sa} and {sb}"
-            if re.match(r"\s*(?:the\s+)?change in\b", text, re.I):
-                pair = sorted(set(years))[-2:] if len(set(years)) >= 2 else [at - 1, at]
-                (a, sa), (b, sb) = (self.figure(item, words, outflow, y, hint) for y in pair)
-                return b - a, f"({sb} - {sa})"
-            return self.figure(item, words, outflow, at, hint)
+            return b - a, f"({sb} - {sa})"
         finally:
             self.depth -= 1
 
@@ -145,15 +145,13 @@ class _Worker:
         return ""
 
     def figure(self, item: str, words: Sequence[str], outflow: bool, year: int, hint: str) -> tuple[float, str]:
-        for found in self.figures:
+        for i, found in enumerate(self.figures):
             if found.item == item and found.year == str(year):
-                return found.value, f"{{{self.figures.index(found)}}}"
+                return found.value, f"{{{i}}}"
         if len(self.figures) >= MAX_FIGURES:
             raise _Missing("too many inputs")
         best = self._best(item, words, year)
         if best is None and f"{item}|{year}" not in self.facts:
-            from rag.retrieve.tables import table_facts
-
             where = hint or vocabulary()["line_items"].get(item, {}).get("statement", "")
             hits = self.search(f"{item} {where} {year}")
             self.facts[f"{item}|{year}"] = [(f, h) for h in hits
@@ -198,8 +196,6 @@ def compute(question: str, core: str, year: int, company: str, search: Callable[
 
 
 def _compute(question, core, year, company, search, unit) -> Computed | None:
-    from rag.units import SCALES
-
     phrase = metric_phrase(core)
     tree = shaped(phrase)
     worker = _Worker(definitions(question), company, search)

@@ -5,8 +5,8 @@ The question's own definition comes first ("ROE is defined as: FY2030 net income
 metric it names, from ``rag/data/finance.json`` (accounting vocabulary, no company's);
 else the shape of its words ("capex as a % of revenue", "EBITDA % margin", "three year
 average of …", "EBITDA less capex"). The language: ``+ - * /``, parentheses and numbers
-over line-item phrases, where "average X between FY2016 and FY2017" is the mean of two
-years' X, "change in X between FY2018 and FY2019" the later less the earlier, and a year
+over line-item phrases, where "average X between FY2029 and FY2030" is the mean of two
+years' X, "change in X between FY2029 and FY2030" the later less the earlier, and a year
 inside a phrase sets its year. ``rag.compute`` works a formula out.
 """
 
@@ -25,7 +25,6 @@ def vocabulary() -> dict:
     return json.loads(resources.files("rag.data").joinpath("finance.json").read_text(encoding="utf-8"))
 
 
-
 _DEFINED = re.compile(r"(?:^|[.?;]\s+)(?:define\s+)?([A-Za-z][\w&/ ().'-]{1,60}?)\s+(?:(?:is|are)\s+)?(?:here\s+)?"
                       r"(?:defined\s+as|as)\b\s*:?\s*(.+?)(?=\.\s|\.$|$)", re.I)
 _PERIODS = re.compile(r"\b(?:from |between |for |in |of |at the end of )?(?:the )?(?:year[- ]end )?(?:FY\s?'?|fiscal (?:year )?)?"
@@ -40,8 +39,8 @@ def definitions(question: str) -> dict[str, str]:
 
     >>> definitions("What is Acme's ROA? ROA is defined as: FY2030 net income / total assets. Round it.")
     {'roa': 'FY2030 net income / total assets'}
-    >>> definitions("Define working capital ratio as total current assets divided by total current liabilities.")
-    {'working capital ratio': 'total current assets divided by total current liabilities'}
+    >>> definitions("Define quick ratio as cash plus receivables divided by current liabilities.")
+    {'quick ratio': 'cash plus receivables divided by current liabilities'}
     >>> sorted(definitions("Return on assets (ROA) is defined as: net income / total assets."))
     ['return on assets', 'return on assets (roa)', 'roa']
     """
@@ -60,10 +59,10 @@ def definitions(question: str) -> dict[str, str]:
 def metric_phrase(core: str) -> str:
     """What a question asks to compute, without its company, period and question words.
 
-    >>> metric_phrase("What is the FY2017 return on assets (ROA) for Acme Corp?")
-    'return on assets (ROA)'
-    >>> metric_phrase("What is Acme's three year average of capex as a % of revenue from FY2016 to FY2018?")
-    'three year average of capex as a % of revenue'
+    >>> metric_phrase("What was the FY2031 interest coverage (IC) for Zeta Labs?")
+    'interest coverage (IC)'
+    >>> metric_phrase("What was Zeta's four year average of R&D as a percentage of sales from FY2027 to FY2030?")
+    'four year average of R&D as a percentage of sales'
     >>> metric_phrase("Two years on, what was the retention ratio, based on dividends, to two decimals? Acme FY2022")
     'retention ratio'
     >>> metric_phrase("And unadjusted EBITDA as a percentage of net revenue? Acme FY2022")
@@ -96,8 +95,8 @@ def _words(text: str) -> str:
 def parse(formula: str):
     """A formula as a tree: ``(op, left, right)``, a number, or an item phrase (str).
 
-    >>> parse("FY2030 net income / (average total assets between FY2029 and FY2030)")
-    ('/', 'FY2030 net income', 'average total assets between FY2029 and FY2030')
+    >>> parse("(FY2030 operating income + interest income) / average capital employed")
+    ('/', ('+', 'FY2030 operating income', 'interest income'), 'average capital employed')
     >>> parse("365 * inventory / cost of goods sold + 2")
     ('+', ('/', ('*', 365.0, 'inventory'), 'cost of goods sold'), 2.0)
     >>> parse("cash from operations (CFO) less capital expenditures (capex)")

@@ -41,8 +41,8 @@ def run(question: str, year: int = 2030, unit=("", None)):
 
 
 def test_the_questions_own_definition_is_worked_out_with_each_figure_from_its_row():
-    done = run("What is Zorblax Industries' FY2030 return on assets? Return on assets is defined as: FY2030 net income / "
-               "(average total assets between FY2029 and FY2030).")
+    done = run("What was Zorblax Industries' return on assets in FY2030? Return on assets is defined as: FY2030 net "
+               "income divided by the average total assets of FY2029 and FY2030.")
     assert done.shown == "0.08"  # 150 / ((1,800 + 2,200) / 2) = 0.075
     assert [(f.item, f.year, f.value) for f in done.figures] == [
         ("net income", "2030", 150.0), ("total assets", "2029", 1800.0), ("total assets", "2030", 2200.0)]

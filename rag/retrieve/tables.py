@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import re
 
+from rag.retrieve.hints import MONTHS
+
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
 _PERIOD = re.compile(rf"{_MONTH}\s+\d{{1,2}},?\s+(?:19|20)\d\d|\b(?:FY\s?)?(?:19|20)\d\d\b|\bFY\s?\d\d\b|\bQ[1-4]\s?FY\s?\d\d\b", re.I)
 _NUMBER = r"\(?\$?\s?\(?-?\d[\d,]*(?:\.\d+)?\s?%?\)?"  # "$ 130,497", "(44,477 )", "19%"
@@ -230,7 +232,7 @@ def table_facts(text: str) -> list[str]:
 # ---------------------------------------------------------------- reading a restated row back
 
 _PAIR = re.compile(r"^(.*?)\s\(([^()]*)\)$")
-MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
+_MONTH_NUMBER = {m[:3]: i for i, m in enumerate(MONTHS, 1)}  # "jan" → 1
 
 
 def read_row(fact: str) -> tuple[str, list[tuple[str, str]], str]:
@@ -284,6 +286,6 @@ def column_year(column: str, meta: dict) -> str:
     # Only a column dated like the document's own period end: a December column in a filing
     # whose year ends on January 2 closes a calendar year, not a shifted fiscal one.
     if month and fy.isdigit() and end[:4].isdigit() and end[5:7].isdigit() and \
-            MONTHS.get(month.group(1)[:3].lower()) == int(end[5:7]):
+            _MONTH_NUMBER.get(month.group(1)[:3].lower()) == int(end[5:7]):
         year += int(fy) - int(end[:4])
     return str(year)
