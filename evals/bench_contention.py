@@ -1,7 +1,7 @@
 """The local model when the cores are shared: one answer idle, then the same answer while
 other processes keep every core busy. Target: the busy answer within 3x the idle one.
 
-    python evals/bench_contention.py --home RAG_HOME --question "…" [--repeat 3] [--json]
+    python evals/bench_contention.py --home RAG_HOME --question "…" --question "…" [--repeat 3] [--json]
 
 llama.cpp's threads spin while they wait for each other, so one thread on a core another
 process holds stalls them all; the worker now runs as many threads as cores are free
@@ -22,11 +22,14 @@ import time
 from pathlib import Path
 
 
-def answer_seconds(question: str, settings, repeat: int) -> dict[str, float]:
+def answer_seconds(questions: list[str], settings, repeat: int) -> dict[str, float]:
     from rag.answer import assistant
 
     runs = []
-    for _ in range(repeat):
+    for i in range(repeat):
+        # A different question each time, as in a chat: llama.cpp reuses the prompt it has
+        # already read, so the same question again would time the generation alone.
+        question = questions[i % len(questions)]
         final = [e for e in assistant(settings).stream(question, backend="local")][-1]
         runs.append(final.timings)
     return {stage: round(statistics.median(r.get(stage, 0.0) for r in runs), 3) for stage in ("generate", "total")}
@@ -35,7 +38,8 @@ def answer_seconds(question: str, settings, repeat: int) -> dict[str, float]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--home", type=Path, default=None, help="RAG_HOME of an index (default: the configured one)")
-    ap.add_argument("--question", required=True, help="a question the index answers")
+    ap.add_argument("--question", required=True, action="append",
+                    help="a question the index answers; give several (at least two) so no prompt is read twice")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
@@ -43,7 +47,7 @@ def main() -> None:
     from rag.config import Settings
 
     settings = Settings.load(home=str(args.home)) if args.home else Settings.load()
-    answer_seconds(args.question, settings, 1)  # the worker started and the model loaded
+    answer_seconds(args.question[-1:], settings, 1)  # the worker started and the model loaded
     idle = answer_seconds(args.question, settings, args.repeat)
     spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(os.cpu_count() or 2)]
     try:

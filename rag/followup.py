@@ -86,15 +86,22 @@ def names(question: str, common: Callable[[str], bool] | None = None) -> list[st
     return list(dict.fromkeys(out))
 
 
-def own_words(question: str, common: Callable[[str], bool] | None = None) -> str:
+def own_words(question: str, common: Callable[[str], bool] | None = None,
+              subject: Callable[[str], bool] | None = None) -> str:
     """What a question asks in words of its own: no names, periods, stop or relation words.
+    A first word capitalized only because it opens the question ("Total revenue for the
+    year?") is a word of its own unless ``subject`` says it names what a document is about.
 
     >>> own_words("What about its active parameters?")
     'active parameters'
     >>> own_words("And the year before?")
     ''
+    >>> own_words("Total sales for the full year?", subject=lambda w: False)
+    'Total sales full'
     """
-    skip = {t for n in names(question, common) for t in tokens(n)}
+    first = question.lstrip()
+    skip = {t for n in names(question, common)
+            if not (subject and first.startswith(n) and n[1:].islower() and not subject(n)) for t in tokens(n)}
     words = [w for w in re.findall(r"[A-Za-z][\w-]*", question) if w.lower() not in STOPWORDS
              and w.lower() not in _QUESTION_WORDS and w.lower() not in _RELATION and not _PERIOD_WORD.match(w)
              and not set(tokens(w)) & skip]
@@ -206,11 +213,15 @@ def resolve(question: str, history: Sequence[dict] | None, common: Callable[[str
             pieces = [turn]
         elif [n for n in names(turn, common) if subject is None or subject(n)]:  # "…compare with Acme's 2030?"
             pieces = pieces + [turn]
-        elif len(own_words(turn, common).split()) > _ELLIPTICAL:  # its own ask: the earlier subject carries over
+        elif len(own_words(turn, common, subject).split()) > _ELLIPTICAL:  # its own ask: the earlier subject carries over
             # A year of its own ("What about fiscal 2024 as a whole?") replaces the earlier periods;
             # a quarter alone ("in Q2") keeps the earlier year, with the quarter shifted.
             dated = not anchored(turn) and bool(_A_YEAR.search(turn))
-            pieces = [subject_of(shift_period(p, turn), common, subject, periods=not dated) for p in pieces] + [turn]
+            # "For the full year?" after a quarter: the year carries over, the quarter does not.
+            whole = bool(_WHOLE_YEAR.search(turn))
+            carried = [subject_of(shift_period(p, turn), common, subject, periods=not dated, quarters=not whole)
+                       for p in pieces]
+            pieces = [p for p in carried if p] + [turn]
         else:  # the earlier subject, in the period this turn asks about
             pieces = [shift_period(p, turn) for p in pieces] + [turn]
     while len(pieces) > 2 and len(" ".join(pieces)) > MAX_CHARS:
@@ -223,12 +234,13 @@ def resolve(question: str, history: Sequence[dict] | None, common: Callable[[str
 # A follow-up of one or two words of its own ("And the active ones?", "The cash proceeds?") leans
 # on the earlier ask too. Measured on evals/followups: 0 and 2 give the same on both sets.
 _ELLIPTICAL = 2
+_WHOLE_YEAR = re.compile(r"\b(?:full|whole|entire) (?:fiscal )?year\b|\bas a whole\b|\bannual(?:ly)?\b", re.I)
 # Any year a turn names, "Q2 2030" too (``_YEAR`` skips a year after a number, for shifting).
 _A_YEAR = re.compile(r"(?<![\d,.$])\b(?:FY\s?|fiscal(?: year)?\s)?'?(?:19|20)\d\d\b(?![\d%])", re.I)
 
 
 def subject_of(question: str, common: Callable[[str], bool] | None = None,
-               subject: Callable[[str], bool] | None = None, periods: bool = True) -> str:
+               subject: Callable[[str], bool] | None = None, periods: bool = True, quarters: bool = True) -> str:
     """What an earlier turn gives a follow-up that asks its own thing: its names, with the
     capitalized words they are written with ("General Mills", although "General" alone is a
     common word), and its periods, in the order the turn gives them.
@@ -239,10 +251,13 @@ def subject_of(question: str, common: Callable[[str], bool] | None = None,
     '2025 Zeta'
     >>> subject_of("What were Zeta's Q2 2025 sales at ZetaAI?", periods=False)
     'Zeta ZetaAI'
+    >>> subject_of("What were Zeta's Q2 2025 sales?", quarters=False)
+    'Zeta 2025'
 
     """
     found = [(m.start(), m.end(), m.group(0)) for m in _A_YEAR.finditer(question)] if periods else []
-    found += [(m.start(), m.end(), m.group(0)) for m in _QUARTER.finditer(question)] if periods else []
+    dropped = bool(periods and not quarters and _QUARTER.search(question))  # the quarter was its subject
+    found += [(m.start(), m.end(), m.group(0)) for m in _QUARTER.finditer(question)] if periods and quarters else []
     for name in names(question, common):
         if question.lstrip().startswith(name) and name[1:].islower() and not (subject and subject(name)):
             continue  # capitalized as the turn's first word ("Starting August 1, …"), not as a name
@@ -257,7 +272,7 @@ def subject_of(question: str, common: Callable[[str], bool] | None = None,
         if start >= end:  # a quarter inside "Acme Q2" is said once
             kept.append(text)
             end = stop
-    return " ".join(dict.fromkeys(kept)) or question
+    return " ".join(dict.fromkeys(kept)) or ("" if dropped else question)
 
 
 def _quarter(m: re.Match) -> int:

@@ -29,7 +29,8 @@ _DEFINED = re.compile(r"(?:^|[.?;]\s+)(?:define\s+)?([A-Za-z][\w&/ ().'-]{1,60}?
                       r"(?:defined\s+as|as)\b\s*:?\s*(.+?)(?=\.\s|\.$|$)", re.I)
 _PERIODS = re.compile(r"\b(?:from |between |for |in |of |at the end of )?(?:the )?(?:year[- ]end )?(?:FY\s?'?|fiscal (?:year )?)?"
                       r"(?:19|20)\d\d(?:\s*(?:-|–|to|and|through)\s*(?:FY\s?'?|fiscal (?:year )?)?(?:19|20)\d\d)?\b", re.I)
-_LEAD = re.compile(r"^(?:(?:and|so|then|also|now)\b,?\s*)?(?:(?:what|how) about\s+)?(?:(?:what|how much)\s+"
+_LEAD = re.compile(r"^(?:(?:and|so|then|also|now)\b,?\s*)?(?:(?:what|how) about\s+|how (?:does|do|did|would) (?:that|this|it|"
+                   r"they) compare (?:with|to)\s+)?(?:(?:what|how much)\s+"
                    r"(?:is|was|were|are|would be)\s+)?(?:the\s+)?(?:company's\s+|its\s+|their\s+)?", re.I)
 
 
@@ -67,9 +68,11 @@ def metric_phrase(core: str) -> str:
     'retention ratio'
     >>> metric_phrase("And unadjusted EBITDA as a percentage of net revenue? Acme FY2022")
     'unadjusted EBITDA as a percentage of net revenue'
+    >>> metric_phrase("How does that compare with Zeta's quick ratio for its FY2030, computed alike?")
+    'quick ratio'
     """
     text = re.split(r"\?", core)[0]
-    if asked := re.search(r"\b(?:what|how much)\b.*", text, re.I):  # "Two years on, what was…"
+    if asked := re.search(r"\b(?:what|how much|how (?:does|do|did|would) \w+ compare)\b.*", text, re.I):  # "Two years on, what was…"
         text = asked.group(0)
     # ", based on dividends and net income", ", in USD millions", ", to two decimals": how, not what
     text = re.split(r",\s*(?:based|using|to (?:\w+ )?decimal|rounded|round|in usd|in units|calculated|computed|expressed|"
@@ -77,6 +80,7 @@ def metric_phrase(core: str) -> str:
     text = re.sub(r"\s+for\s+(?:the\s+)?[A-Z][\w&.'’ -]*$", "", text)  # "… for Acme Corp"
     text = re.sub(r"\b(?:[A-Z][\w&.-]*\s)*[A-Z][\w&.-]*(?:['’]s|s['’])(?!\w)", "", text)  # "Acme's"
     text = _PERIODS.sub(" ", text)
+    text = re.sub(r"\s+(?:for|of|in) (?:its|their|the)\s*$", "", text)  # "… for its" once "FY2030" is gone
     text = _LEAD.sub("", " ".join(text.split()))
     if re.search(r"\s[-+*/]\s|\b(?:less|plus|minus)\b", text):  # "(unadjusted EBITDA)" names the whole sum
         text = re.sub(r"\s*\([^)]*\)", "", text)

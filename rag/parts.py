@@ -65,7 +65,9 @@ def by_part(parts: Sequence[str], hits: list[Hit], k: int, retrieve: Callable[[s
     """
     own = [retrieve(part) for part in parts]
     missing = [part for part, found in zip(parts, own) if refusal(part, found)]
-    return interleave([hits] + own, k), missing
+    # Two more places for each part after the first: k shared by three rankings left a side
+    # only its best passage, and the line it needs may be in its second or third.
+    return interleave([hits] + own, k + 2 * (len(parts) - 1)), missing
 
 
 _CONJOINED = re.compile(r"\b(?:and|versus|vs\.?|against|compared? (?:with|to)|or)\b|,", re.I)

@@ -93,6 +93,19 @@ Item 8. Financial Statements
 """ + INCOME.replace("Zorblax", "Quenby") + "\n" + BALANCE + "\n" + CASH
 
 
+def one_cell_a_line(text: str) -> str:
+    """A statement as a text export of an HTML table writes it: each cell on a line of its
+    own, and a negative's ")" on the next ("(90\n)")."""
+    cells = [cell.strip() for line in text.splitlines() for cell in line.split(" | ")]
+    return "\n".join(re.sub(r"^\((.+)\)$", "(\\1\n)", cell) for cell in cells)
+
+
+# A second company's filing, exported one cell a line, with a net income of its own.
+SECOND = FILING.replace("Quenby", "Vantor").replace("Turbines", "Wholesale").replace("001-99999", "001-88888")
+SECOND = SECOND[:SECOND.index("CONSOLIDATED")] + one_cell_a_line(SECOND[SECOND.index("CONSOLIDATED"):]).replace(
+    "Net income\n150", "Net income\n200")
+
+
 @pytest.fixture(scope="module")
 def filing_settings(tmp_path_factory):
     import rag
@@ -100,6 +113,7 @@ def filing_settings(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("filing")
     (folder / "quenby-10k-2030.txt").write_text(FILING, encoding="utf-8")
+    (folder / "vantor-10k-2030.txt").write_text(SECOND, encoding="utf-8")
     settings = Settings(home=tmp_path_factory.mktemp("filing-home"), backend="extractive")
     assert rag.ingest([folder], settings=settings, progress=False).ok
     return settings
@@ -118,6 +132,19 @@ def test_a_computed_answer_cites_each_row_and_shows_the_arithmetic(filing_settin
     assert any("Net income | 150" in c.quote for c in answer.citations)  # the row as the filing writes it
     other = ask("What was Zeta Motors' return on assets in fiscal 2030?", settings=filing_settings)
     assert "Computed" not in other.note  # another company's metric is not the indexed one's
+
+
+@pytest.mark.slow
+def test_a_statement_exported_one_cell_a_line_is_read_and_compared_in_a_follow_up(filing_settings):
+    from rag.answer import ask
+
+    history = [{"role": "user", "content": "What was Quenby Turbines' return on assets in fiscal 2030?"},
+               {"role": "assistant", "content": "0.08"}]
+    answer = ask("How does that compare with Vantor Wholesale's return on assets for its fiscal 2030?",
+                 history=history, settings=filing_settings)
+    assert not answer.refused, answer.reason
+    assert "= 0.10." in answer.note, answer.note  # 200 / average of 1,800 and 2,200: Vantor's rows, joined again
+    assert "Net income: 200 (" in answer.text, answer.text
 
 
 @pytest.mark.slow

@@ -57,6 +57,13 @@ def test_a_follow_up_period_replaces_the_earlier_one():
                              subject=subject)
 
 
+def test_a_full_year_follow_up_keeps_the_year_and_drops_the_quarter():
+    history = turns("How much did Acme spend on capital projects in fiscal 2030?", "And its buybacks in Q3 of that year?")
+    # "Total" opens the question; it names nothing, so the turn asks its own thing.
+    assert resolve("Total revenue for the full year?", history, subject=subject) == \
+        "Total revenue for the full year? Acme fiscal 2030"
+
+
 def test_a_comparison_keeps_each_side_its_own_period():
     query = resolve("How does that compare with Zeta's fiscal 2031?", turns("What did Acme spend in 2030?"),
                     subject=subject)

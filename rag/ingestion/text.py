@@ -104,8 +104,45 @@ def normalize(text: str) -> str:
     return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", text)
 
 
+# A table cell of a text export: a figure, maybe "(" negative, "$", "%", a dash for nil, or
+# the ")" or "$" that the export put on a line of its own.
+_CELL = re.compile(r"^[ \t]*(?:\$?[ \t]*\(?[-−–]?\$?[ \t]*\d[\d,]*(?:\.\d+)?[ \t]*%?[ \t]*\)?|[)$%]|[—–-]{1,2})[ \t]*$")
+
+
+def join_cells(text: str) -> str:
+    r"""Tables exported to text one cell per line ("Net income\n1,480\n1,310") joined back
+    into one line per row, as the other loaders give them: a row's label and its figures
+    then sit in one line, where table reading (``rag.retrieve.tables``) and a reader find
+    them, and a statement takes one chunk, not four. A label needs two figures after it, or
+    one when it reads as a label (no sentence end): a page number after a paragraph stays.
+
+    >>> join_cells("Year Ended June 30,\n2030\n2029\nNet income\n$\n1,480\n(1,310\n)\nIt rose.\n7")
+    'Year Ended June 30, 2030 2029\nNet income $ 1,480 (1,310)\nIt rose.\n7'
+    """
+    lines = text.split("\n")
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        j = i + 1
+        while j < len(lines) and _CELL.match(lines[j]):
+            j += 1
+        cells = [c.strip() for c in lines[i + 1:j]]
+        figures = sum(bool(re.search(r"\d", c)) for c in cells)
+        label = lines[i].rstrip()
+        if not _CELL.match(label) and (figures >= 2 or figures == 1 and not label.endswith((".", "!", "?", ":"))):
+            row = label
+            for cell in cells:
+                row += cell if cell == ")" or row.endswith("(") else f" {cell}"
+            out.append(row)
+            i = j
+        else:
+            out.append(lines[i])
+            i += 1
+    return "\n".join(out)
+
+
 def load_text(path: Path, data: bytes) -> tuple[str, list, list[Section], dict]:
-    text = decode_text(data)
+    text = join_cells(decode_text(data))
     return text, [], find_sections(text), {}
 
 

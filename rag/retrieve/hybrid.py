@@ -18,7 +18,8 @@ from rag.retrieve.fusion import covered_share, query_weights, ranks, rrf
 from rag.retrieve.hints import Hints, boost, formal, mentions, parse_hints, period_match, symbol_like
 from rag.retrieve.statements import statement_pages, statements_asked
 from rag.retrieve.dense import nearest
-from rag.retrieve.passages import join, runs
+from rag.followup import names as question_names
+from rag.retrieve.passages import join, runs, widen
 from rag.retrieve.sentences import key_sentences
 from rag.retrieve.tables import carried_header
 from rag.types import Evidence, Chunk, Hit
@@ -239,7 +240,8 @@ class HybridRetriever:
     def key_sentences(self, query: str, hits: list[Hit], n: int = 4) -> list[Evidence]:
         """The sentences of ``hits`` most likely to answer ``query`` (``rag.retrieve.sentences``)."""
         names = tuple({str(h.chunk.meta["company"]) for h in hits if h.chunk.meta.get("company")})
-        return key_sentences(formal(query), hits, self.idf, self.embedder.embed, n, names)
+        return key_sentences(formal(query), hits, self.idf, self.embedder.embed, n, names,
+                             question_names(query, self.common_word))
 
     def retrieve(self, query: str, k: int, filters: dict[str, Any] | None = None) -> list[Hit]:
         filters = check_filters(filters)
@@ -286,13 +288,14 @@ class HybridRetriever:
         if len(known) < len(best):
             return [Hit(by_id[i], scored[i], where[i], covered[i], self._above(i)) for i in best[:k]]
         hits, rank_of = [], {i: r for r, i in enumerate(best)}
-        for run in runs([self._position[i] for i in best], bm25.chunks, k):
-            parts = [bm25.chunks[p] for p in run]
+        for n, run in enumerate(runs([self._position[i] for i in best], bm25.chunks, k)):
+            # The best passage with the prose just before it (passages.widen).
+            parts = [bm25.chunks[p] for p in (widen(run, bm25.chunks) if n == 0 else run)]
             ids = [c.id for c in parts]
-            top = max(ids, key=scored.get)
+            top = max(ids, key=lambda i: scored.get(i, 0.0))
             cover = covered[top] if len(ids) == 1 else covered_share(weights, frozenset().union(
-                *(token_sets.get(i) or _token_set(by_id[i]) for i in ids)))
-            own = tuple((c.char_end - parts[0].char_start, rank_of[c.id]) for c in parts)
+                *(token_sets.get(c.id) or _token_set(c) for c in parts)))
+            own = tuple((c.char_end - parts[0].char_start, rank_of.get(c.id, len(best))) for c in parts)
             hits.append(Hit(join(parts), scored[top], where[top], cover, self._above(ids[0]), own))
         return hits
 

@@ -16,11 +16,13 @@ see the README's "Measured quality".
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
+from rag.retrieve.lines import prose_share
 from rag.types import Chunk
 
 MAX_RUN = 3  # chunks in one passage: ~700 word pieces, a page of a paper or a statement table
+PROSE = 0.65  # share of a chunk's pieces that are words, above which it is prose, not a table
 
 
 def runs(ranked: Sequence[int], chunks: Sequence[Chunk], k: int, max_run: int = MAX_RUN) -> list[list[int]]:
@@ -34,6 +36,9 @@ def runs(ranked: Sequence[int], chunks: Sequence[Chunk], k: int, max_run: int = 
     >>> runs([2, 3, 0, 4], c, 2)          # 2 (page 1) and 3 (page 2) are not neighbours; 0 would open a third
     [[2], [3]]
     >>> runs([0, 1, 2, 4], c, 2, max_run=2)
+    [[0, 1], [2]]
+    >>> t = [Chunk(str(i), "d", "x", 10 * i, 10 * i + 9, section="A" if i < 2 else "B") for i in range(3)]
+    >>> runs([1, 0, 2], t, 2)             # no pages (a text file): neighbours in one section join
     [[0, 1], [2]]
     """
     out: list[list[int]] = []
@@ -49,11 +54,36 @@ def runs(ranked: Sequence[int], chunks: Sequence[Chunk], k: int, max_run: int = 
     return out
 
 
+def widen(run: list[int], chunks: Sequence[Chunk], max_run: int = MAX_RUN,
+          fits: Callable[[Chunk], bool] = lambda chunk: prose_share(chunk.text) >= PROSE) -> list[int]:
+    """A passage with the chunk just before it on its page (when ``fits`` accepts it), up
+    to ``max_run`` chunks: what answers is often said just before the best chunk, which
+    ranks higher for repeating the question's words ("we use a rule-based reward of two
+    kinds: …" before "we use no neural reward model, because …"). Only the chunk before:
+    the one after added rows of other tables to statements (FinanceBench citations fell),
+    and so did a table before (hence ``fits``: prose only). Measured with the top passage
+    widened: our dev set's correctness 0.625 -> 0.65, FinanceBench's unchanged.
+
+    >>> c = [Chunk(str(i), "d", "Words", 10 * i, 10 * i + 9, page=1 if i < 4 else 2) for i in range(6)]
+    >>> widen([2], c), widen([4], c), widen([1, 2, 3], c)
+    ([1, 2], [4], [1, 2, 3])
+    """
+    run = sorted(run)
+    before = run[0] - 1
+    if len(run) < max_run and before >= 0 and _next_to(run, before, chunks) and fits(chunks[before]):
+        return [before] + run
+    return run
+
+
 def _next_to(run: list[int], p: int, chunks: Sequence[Chunk]) -> bool:
+    """Whether chunk ``p`` is just before or after one of ``run`` on its page; in a document
+    without pages (text, HTML, Markdown), in its section."""
     here = chunks[p]
-    if here.page is None:
-        return False
-    return any(abs(p - q) == 1 and (chunks[q].doc_id, chunks[q].page) == (here.doc_id, here.page) for q in run)
+
+    def place(c: Chunk) -> tuple:
+        return (c.doc_id, c.page) if here.page is not None else (c.doc_id, None, c.section)
+
+    return any(abs(p - q) == 1 and place(chunks[q]) == place(here) for q in run)
 
 
 def join(parts: Sequence[Chunk]) -> Chunk:

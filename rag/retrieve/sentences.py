@@ -26,27 +26,17 @@ import numpy as np
 
 from rag.text import split_sentences, tokens
 from rag.retrieve.fusion import covered_share, query_weights
-from rag.retrieve.hints import mentions
+from rag.retrieve.lines import CAPTION, MAX_CHARS, listed, plain, prose_share
+from rag.retrieve.subjects import named, own_names, said_by
 from rag.retrieve.tables import table_facts, table_row
 from rag.types import Evidence, Hit
 
 QUANTITY = re.compile(r"\b(how (many|much|large|big|long|often|fast|high|low)|what (share|percentage|percent|fraction|"
                       r"portion|amount|number|size|revenue|price|cost|rate|figure|total|value)|when|which year|split|breakdown)\b", re.I)
 WEIGHTS = {"meaning": 1.0, "coverage": 1.0, "rank": 0.5, "answer_type": 0.3, "debris": 1.0}
-MAX_CHARS = 600
 MAX_EMBEDDED = 24
 ANSWER_SENTENCES = 3  # key sentences an answer shows (one more for a many-part question): still quick to read
 SAME = 0.8  # token overlap above which two sentences say the same thing (filings repeat themselves)
-
-
-def prose_share(sentence: str) -> float:
-    """Share of whitespace-separated pieces that contain a word of 3+ letters.
-
-    >>> prose_share("Revenue was $44.1 billion."), prose_share("55.0 74.7 43.0 SDXL 63.2")
-    (0.75, 0.2)
-    """
-    pieces = sentence.split()
-    return sum(bool(re.search(r"[A-Za-z]{3}", p)) for p in pieces) / max(1, len(pieces))
 
 
 def score(meaning: float, coverage: float, rank: int, k: int, wants: re.Pattern | None, sentence: str,
@@ -109,21 +99,6 @@ def answer_type(question: str) -> re.Pattern | None:
 
 
 _ANY_FIGURE = re.compile(_NUM)
-# Captions and table-of-contents lines name a topic without saying anything about it; a
-# sentence ending in ":" only introduces the list that holds the content.
-CAPTION = re.compile(r"^(?:Table|Figure|Fig\.)\s*\d+\s*[|:.]|^\d+(?:\.\d+)*\s+\d+(?:\.\d+)+\s")
-
-
-def plain(sentence: str) -> str:
-    """A README sentence without its markdown: link targets and emphasis marks are noise
-    to the scorer (a URL's words count as coverage) and to the reader of an answer.
-
-    >>> plain("We end up with **35.5M** pages, see [the paper](https://arxiv.org/abs/1).")
-    'We end up with 35.5M pages, see the paper.'
-    """
-    sentence = re.sub(r"!?\[([^\]]*)\]\([^)\s]*\)", r"\1", sentence)
-    return re.sub(r"(\*\*|__|`)", "", sentence)
-
 
 @lru_cache(maxsize=8192)
 def token_set(sentence: str) -> frozenset[str]:
@@ -151,9 +126,11 @@ def distinct(ranked: Sequence[tuple[float, int, str]], n: int) -> list[tuple[flo
     return chosen
 
 
-def question_parts(query: str, names: Sequence[str] = ()) -> list[str]:
+def question_parts(query: str, names: Sequence[str] = (), tails: bool = False) -> list[str]:
     """The sub-questions of a many-part question: split at "?", at ", and <wh-word>", and
-    at "<Name> and <Name>" or "<Name> than <Name>" (one sub-question per name).
+    at "<Name> and <Name>" or "<Name> than <Name>" (one sub-question per name). With
+    ``tails``, a piece after a "?" that asks nothing (a follow-up's carried subject, which
+    every part shares) is left out, so it is not taken for a subject compared with another.
 
     Each part gets its own best sentence, so "what was the mix, and how many tokens in
     total?" is not answered twice about the mix and never about the total, and "on
@@ -171,12 +148,20 @@ def question_parts(query: str, names: Sequence[str] = ()) -> list[str]:
     ['What were Research and Development expenses?']
     >>> question_parts("What is MLA?")
     ['What is MLA?']
+    >>> question_parts("And the gross margin? Acme FY2030 sales", tails=True)
+    ['And the gross margin?']
     """
-    pieces = [p.strip(" ,;") for p in _PART.split(query.strip())]
+    pieces = []
+    for piece in (p.strip(" ,;") for p in _PART.split(query.strip())):
+        # A tail that asks nothing ("… net revenue? Acme FY2030": a follow-up's carried subject) is no part.
+        if not (tails and pieces and pieces[-1].endswith("?") and not piece.endswith("?") and not _ASKS.match(piece)):
+            pieces.append(piece)
     pieces = [q for p in pieces for q in _per_name(p, names)]
     return [p for p in pieces if len(re.findall(r"[A-Za-z]{3,}", p)) >= 2] or [query.strip()]
 
 
+_ASKS = re.compile(r"(?:how|what|which|why|where|when|who|whether|is|are|was|were|do|does|did|can|could|and|also|"
+                   r"list|name|give|explain|describe|compare|tell)\b", re.I)
 _PART = re.compile(r"(?<=\?)\s+|,?\s+and\s+(?=(?:how|what|which|why|where|when|who|whether)\b)", re.I)
 _NAME = r"[A-Z][\w.-]*[A-Za-z0-9](?:\s[A-Z][\w.-]*[A-Za-z0-9])*"
 _NAMES = re.compile(rf"(?<!^)\b({_NAME}(?:['’]s)?) (?:and|than|versus|vs\.?|against|compared (?:with|to)) (?:the )?"
@@ -230,7 +215,8 @@ def answer_size(query: str) -> int:
 
 
 def key_sentences(query: str, hits: Sequence[Hit], idf: dict[str, float],
-                  embed: Callable[[list[str]], np.ndarray], n: int = 4, names: Sequence[str] = ()) -> list[Evidence]:
+                  embed: Callable[[list[str]], np.ndarray], n: int = 4, names: Sequence[str] = (),
+                  subjects: Sequence[str] = ()) -> list[Evidence]:
     """``n`` distinct sentences of ``hits`` for ``query``: with a many-part question the best
     sentence for each part first, in the parts' order; then the best for the whole question,
     each next one picked by ``diverse`` (score less redundancy with those already chosen)."""
@@ -245,6 +231,10 @@ def key_sentences(query: str, hits: Sequence[Hit], idf: dict[str, float],
             if 20 <= len(s) <= MAX_CHARS and len(re.findall(r"[A-Za-z]{2,}", s)) >= 4:
                 candidates.append((rank, plain(s), False))
                 prior.append(hit.rank_at(at, rank))
+        for s in listed(hit.chunk.text):
+            if len(s) <= MAX_CHARS:
+                candidates.append((rank, plain(s), False))
+                prior.append(hit.rank_at(hit.chunk.text.find(s.split(":")[0][:40]), rank))
     for rank, hit in enumerate(hits):
         # Not ``hit.passage``: its "…" line would read as a row group's label.
         facts = table_facts(f"{hit.context}\n{hit.chunk.text}" if hit.context else hit.chunk.text)
@@ -257,10 +247,9 @@ def key_sentences(query: str, hits: Sequence[Hit], idf: dict[str, float],
     if not candidates:
         return []
     parts = question_parts(query, names)
-    # A filing speaks for its company: "Total Acme stockholders' equity" is no closer to
-    # "Acme's total assets" than "Total assets" is, in Acme's own filing.
-    named = {c: token_set(c) for c in names if mentions(query, c, names)}
-    have = [token_set(s) | named.get(hits[r].chunk.meta.get("company"), frozenset()) for r, s, _ in candidates]
+    said = [said_by(query, hit, names, subjects) for hit in hits]
+    spoken = [frozenset().union(*(token_set(n) for n in s)) for s in said]
+    have = [token_set(s) | spoken[r] for r, s, _ in candidates]
     whole = query_weights(set(tokens(query)), idf)
     lexical = [covered_share(whole, h) for h in have]
     # Embedding costs ~3 ms a sentence on 2 cores: only the lexically plausible ones are embedded.
@@ -283,7 +272,15 @@ def key_sentences(query: str, hits: Sequence[Hit], idf: dict[str, float],
             out.append((score(float(m), cov, prior[i], len(hits), wants, text, table_row), rank, text))
         return sorted(out, key=lambda t: -t[0])
 
-    firsts = [distinct(ranked(col, part), 1) for col, part in enumerate(asked[1:], 1)]
+    # A part that names a subject of its own ("… Zorblax-3 than Zorblax-2") is answered by a
+    # sentence about that subject, not by the other part's, which the whole question favours.
+    own = own_names(parts, subjects)
+
+    def about(names_: Sequence[str], rank: int, text: str) -> bool:
+        return all(n in said[rank] or named(n, text) for n in names_)
+
+    firsts = [distinct([t for t in ranked(col, part) if about(own[col - 1], t[1], t[2])] or ranked(col, part), 1)
+              for col, part in enumerate(asked[1:], 1)]
     vector_of = {candidates[i][1]: v for i, v in zip(keep, vectors[len(asked):])}
     chosen = diverse(distinct([f[0] for f in firsts if f], n), distinct(ranked(0, query), len(keep)), vector_of, n)
     return [Evidence(hits[rank], " ".join(s.split()), round(value, 4)) for value, rank, s in chosen]

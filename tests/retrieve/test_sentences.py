@@ -105,3 +105,37 @@ def test_question_parts_on_phrasings_outside_the_dev_set():
     assert question_parts("What were Sales and Marketing expenses in 2024?") == [
         "What were Sales and Marketing expenses in 2024?"]
     assert question_parts("Who trained R1, and when was it released?") == ["Who trained R1", "when was it released?"]
+
+
+def _titled(docs: list[tuple[str, str]]):
+    chunks = [Chunk(f"c{i}", f"d{i}", text, 0, len(text), meta={"title": title}) for i, (title, text) in enumerate(docs)]
+    return [Hit(c, 1.0 - i / 10) for i, c in enumerate(chunks)], idf_table([set(tokens(t)) for _, t in docs])
+
+
+@pytest.mark.slow
+def test_each_side_of_a_comparison_is_answered_from_the_document_about_it(embed):
+    """The older model's report says "It comprises …" without its name; a sibling model's
+    report names both words of it ("Zorblax-Coder-2") and must not answer for it."""
+    hits, idf = _titled([
+        ("Zorblax-3 Technical Report", "Under this setup, Zorblax-3 comprises 900B total parameters, of which 50B "
+                                       "are activated for each token."),
+        ("Zorblax-Coder-2: Code Models", "Zorblax-Coder-2 has been exposed to a total of "
+                                         "9T tokens and 300B total parameters during pre-training."),
+        ("Zorblax-2: An Economical Model", "It comprises 310B total parameters, of which 30B are activated for each "
+                                           "token. The model is pre-trained on a corpus of 7T tokens."),
+    ])
+    top = key_sentences("How much bigger is Zorblax-3 than Zorblax-2 in total parameters?", hits, idf, embed, n=2,
+                        subjects=["Zorblax-3", "Zorblax-2"])
+    texts = [e.text for e in top]
+    assert any("900B" in t for t in texts) and any("310B" in t for t in texts), texts
+
+
+@pytest.mark.slow
+def test_a_list_introduction_is_read_with_the_labels_of_its_items(embed):
+    hits, idf = _titled([("Quenby Scoring", "Scoring\nTo train the Quenby ranker, we adopt a rule-based scoring "
+                                            "scheme made of two kinds of scores:\n• Exactness scores: a checker "
+                                            "compares the final result with the reference.\n• Layout scores: the "
+                                            "output must keep its reasoning between tags.\nThe scheme has no "
+                                            "learned part.")])
+    top = key_sentences("What kind of scores did the Quenby ranker's training use?", hits, idf, embed, n=1)
+    assert top[0].text.endswith("two kinds of scores: Exactness scores; Layout scores."), top[0].text

@@ -1,0 +1,61 @@
+"""What a passage's lines are, before any is scored: prose or a table's debris, markdown to
+strip, and a list introduction to read with its items' labels. Pure text functions that
+key sentences (``rag.retrieve.sentences``) and passage widening (``rag.retrieve.passages``)
+share."""
+
+from __future__ import annotations
+
+import re
+
+from rag.text import split_sentences
+
+MAX_CHARS = 600  # a key sentence's most characters: a longer one is a run-on of table cells or a list
+# Captions and table-of-contents lines name a topic without saying anything about it; a
+# sentence ending in ":" only introduces the list that holds the content.
+CAPTION = re.compile(r"^(?:Table|Figure|Fig\.)\s*\d+\s*[|:.]|^\d+(?:\.\d+)*\s+\d+(?:\.\d+)+\s")
+
+
+def prose_share(sentence: str) -> float:
+    """Share of whitespace-separated pieces that contain a word of 3+ letters.
+
+    >>> prose_share("Revenue was $44.1 billion."), prose_share("55.0 74.7 43.0 SDXL 63.2")
+    (0.75, 0.2)
+    """
+    pieces = sentence.split()
+    return sum(bool(re.search(r"[A-Za-z]{3}", p)) for p in pieces) / max(1, len(pieces))
+
+
+_LISTED = re.compile(r"([^\n]*?:)[ \t]*\n((?:[ \t]*[•▪●◦*-][ \t]*[^\n]*(?:\n|$)(?:(?![ \t]*[•▪●◦*-])[^\n]+(?:\n|$))*)+)")
+_LABEL = re.compile(r"^[ \t]*[•▪●◦*-][ \t]*([^:\n]{2,60}):", re.M)
+
+
+def listed(text: str) -> list[str]:
+    r"""A list's introduction with the labels of its items: "…two kinds of rewards:" says
+    what kind only with "Accuracy rewards" and "Format rewards", which open the bullets
+    below it. Only for a list whose every item opens with a "Label:".
+
+    >>> listed("Zeta uses two\nlosses:\n• Span loss: it scores spans.\n• Tag loss: it scores\ntags.\nNext.")
+    ['Zeta uses two losses: Span loss; Tag loss.']
+    >>> listed("Steps:\n- first do this\n- then that")
+    []
+    """
+    out = []
+    for m in _LISTED.finditer(text):
+        items = re.findall(r"^[ \t]*[•▪●◦*-]", m.group(2), re.M)
+        labels = _LABEL.findall(m.group(2))
+        before = split_sentences(text[max(0, m.start(1) - MAX_CHARS):m.end(1)])  # the intro may span lines
+        intro = before[-1] if before else ""
+        if intro and len(labels) == len(items) >= 2:
+            out.append(f"{' '.join(intro.split())} {'; '.join(' '.join(x.split()) for x in labels)}.")
+    return out
+
+
+def plain(sentence: str) -> str:
+    """A README sentence without its markdown: link targets and emphasis marks are noise
+    to the scorer (a URL's words count as coverage) and to the reader of an answer.
+
+    >>> plain("We end up with **35.5M** pages, see [the paper](https://arxiv.org/abs/1).")
+    'We end up with 35.5M pages, see the paper.'
+    """
+    sentence = re.sub(r"!?\[([^\]]*)\]\([^)\s]*\)", r"\1", sentence)
+    return re.sub(r"(\*\*|__|`)", "", sentence)
