@@ -59,6 +59,7 @@ _YEARS_AWAY = re.compile(r"\b(\d{1,2}|" + "|".join(_COUNT) + r") (?:fiscal )?yea
 _BASE = re.compile(r"\b(?:compared (?:with|to)|against|versus|vs\.?|over|from|than|relative to)\s+(?:the\s+|a\s+)?"
                    r"(?:(?:prior|previous|preceding|last)\s+)?(?:fiscal\s+)?(?:year|quarter)(?:\s+(?:before|earlier|prior|ago))?",
                    re.I)
+_COMPARES = re.compile(r"\b(compare[ds]?|comparison|versus|vs\.?|differ\w*)\b", re.I)
 # A period that only the conversation pins down: "that year", "those quarters", "the same period".
 _THAT_PERIOD = re.compile(r"\b(?:that|those|the same|the more recent of those|the earlier of those) (?:fiscal )?"
                           r"(?:years?|quarters?|periods?)\b", re.I)
@@ -128,7 +129,7 @@ def stands_alone(question: str, common: Callable[[str], bool] | None = None,
     given = [n for n in names(question, common) if subject is None or subject(n)]
     if not given or not (own_words(question, common) or _DEFINES.match(question)):
         return False
-    compares = bool(re.search(r"\b(compare[ds]?|comparison|versus|vs\.?|differ\w*)\b", question, re.I))
+    compares = bool(_COMPARES.search(question))
     return not (compares and len(given) == 1)
 
 
@@ -211,17 +212,21 @@ def resolve(question: str, history: Sequence[dict] | None, common: Callable[[str
     for turn in asked + [question.strip()]:
         if not pieces or stands_alone(turn, common, subject):
             pieces = [turn]
-        elif [n for n in names(turn, common) if subject is None or subject(n)]:  # "…compare with Acme's 2030?"
-            pieces = pieces + [turn]
+        elif [n for n in names(turn, common) if subject is None or subject(n)] and (
+                _COMPARES.search(turn) or len(own_words(turn, common, subject).split()) <= _ELLIPTICAL):
+            # "…compare with Acme's 2030?", "And Acme?": the earlier ask, in a period counted from it.
+            pieces = [shift_period(p, turn) if anchored(turn) else p for p in pieces] + [turn]
         elif len(own_words(turn, common, subject).split()) > _ELLIPTICAL:  # its own ask: the earlier subject carries over
             # A year of its own ("What about fiscal 2024 as a whole?") replaces the earlier periods;
             # a quarter alone ("in Q2") keeps the earlier year, with the quarter shifted.
             dated = not anchored(turn) and bool(_A_YEAR.search(turn))
             # "For the full year?" after a quarter: the year carries over, the quarter does not.
             whole = bool(_WHOLE_YEAR.search(turn))
-            carried = [subject_of(shift_period(p, turn), common, subject, periods=not dated, quarters=not whole)
-                       for p in pieces]
-            pieces = [p for p in carried if p] + [turn]
+            # "The more recent of those years": one of the years the conversation has named.
+            chosen = one_of(turn, [y for t in asked for y in _YEAR.findall(t)])
+            carried = [subject_of(shift_period(p, turn), common, subject, periods=not (dated or chosen),
+                                  quarters=not whole) for p in pieces]
+            pieces = [p for p in carried if p] + ([chosen] if chosen else []) + [turn]
         else:  # the earlier subject, in the period this turn asks about
             pieces = [shift_period(p, turn) for p in pieces] + [turn]
     while len(pieces) > 2 and len(" ".join(pieces)) > MAX_CHARS:
@@ -256,7 +261,9 @@ def subject_of(question: str, common: Callable[[str], bool] | None = None,
 
     """
     found = [(m.start(), m.end(), m.group(0)) for m in _A_YEAR.finditer(question)] if periods else []
-    dropped = bool(periods and not quarters and _QUARTER.search(question))  # the quarter was its subject
+    # What the turn gave was a period the follow-up replaces ("And in 2023?"): nothing carries over.
+    dropped = bool(not periods and (_A_YEAR.search(question) or _QUARTER.search(question))
+                   or not quarters and _QUARTER.search(question))
     found += [(m.start(), m.end(), m.group(0)) for m in _QUARTER.finditer(question)] if periods and quarters else []
     for name in names(question, common):
         if question.lstrip().startswith(name) and name[1:].islower() and not (subject and subject(name)):
@@ -273,6 +280,28 @@ def subject_of(question: str, common: Callable[[str], bool] | None = None,
             kept.append(text)
             end = stop
     return " ".join(dict.fromkeys(kept)) or ("" if dropped else question)
+
+
+def one_of(question: str, years: Sequence[str]) -> str:
+    """The year a question picks from those the conversation named: the more recent, or
+    the earlier, of them; "" when it picks none.
+
+    >>> one_of("And its 10-K for the more recent of those years?", ["2030", "2029"])
+    '2030'
+    >>> one_of("What about the earlier of those years?", ["2030", "2029"]), one_of("And in Q2?", ["2030"])
+    ('2029', '')
+    >>> one_of("And in the earlier of those two quarters?", ["2030", "2029"])
+    ''
+
+    """
+    m = _ONE_OF.search(question)
+    if not m or not years:
+        return ""
+    return max(years) if m.group(1).lower() in ("more recent", "later", "latest", "last") else min(years)
+
+
+_ONE_OF = re.compile(r"\bthe (more recent|later|latest|last|earlier|earliest|first|older) (?:one )?of (?:those|these|the two)\b"
+                     r"(?!\s+(?:two\s+)?(?:quarters|months|periods|weeks))", re.I)  # years only: a quarter has no one year
 
 
 def _quarter(m: re.Match) -> int:
