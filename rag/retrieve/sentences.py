@@ -35,6 +35,7 @@ QUANTITY = re.compile(r"\b(how (many|much|large|big|long|often|fast|high|low)|wh
                       r"portion|amount|number|size|revenue|price|cost|rate|figure|total|value)|when|which year|split|breakdown)\b", re.I)
 WEIGHTS = {"meaning": 1.0, "coverage": 1.0, "rank": 0.5, "answer_type": 0.3, "debris": 1.0}
 MAX_EMBEDDED = 24
+PER_PART = 4  # more sentences embedded for each part of a many-part question
 ANSWER_SENTENCES = 3  # key sentences an answer shows (one more for a many-part question): still quick to read
 SAME = 0.8  # token overlap above which two sentences say the same thing (filings repeat themselves)
 
@@ -144,6 +145,8 @@ def question_parts(query: str, names: Sequence[str] = (), tails: bool = False) -
     ['How much larger is Acme-2?', 'How much larger is Acme-1?']
     >>> question_parts("What were Acme's and Zeta's 2030 sales?", names=["Acme", "Zeta"])
     ["What were Acme's 2030 sales?", "What were Zeta's 2030 sales?"]
+    >>> question_parts("How does Model-X read tables for search versus for summaries?")
+    ['How does Model-X read tables for search?', 'How does Model-X read tables for summaries?']
     >>> question_parts("What were Research and Development expenses?")
     ['What were Research and Development expenses?']
     >>> question_parts("What is MLA?")
@@ -156,7 +159,7 @@ def question_parts(query: str, names: Sequence[str] = (), tails: bool = False) -
         # A tail that asks nothing ("… net revenue? Acme FY2030": a follow-up's carried subject) is no part.
         if not (tails and pieces and pieces[-1].endswith("?") and not piece.endswith("?") and not _ASKS.match(piece)):
             pieces.append(piece)
-    pieces = [q for p in pieces for q in _per_name(p, names)]
+    pieces = [r for p in pieces for q in _per_name(p, names) for r in _per_phrase(q)]
     return [p for p in pieces if len(re.findall(r"[A-Za-z]{3,}", p)) >= 2] or [query.strip()]
 
 
@@ -166,6 +169,18 @@ _PART = re.compile(r"(?<=\?)\s+|,?\s+and\s+(?=(?:how|what|which|why|where|when|w
 _NAME = r"[A-Z][\w.-]*[A-Za-z0-9](?:\s[A-Z][\w.-]*[A-Za-z0-9])*"
 _NAMES = re.compile(rf"(?<!^)\b({_NAME}(?:['’]s)?) (?:and|than|versus|vs\.?|against|compared (?:with|to)) (?:the )?"
                     rf"({_NAME}(?:['’]s)?)(?![\w-])")
+
+
+# "for understanding versus for generation", "in Europe and in Asia": one preposition twice.
+_PHRASES = re.compile(r"\b(for|in|on|of|with|to|from|at) ([^?,;]+?) (?:versus|vs\.?|as opposed to|compared (?:with|to)|and|or) "
+                      r"\1 ([^?,;]+?)(?=[?,;.]|$)", re.I)
+
+
+def _per_phrase(part: str) -> list[str]:
+    m = _PHRASES.search(part)
+    if not m:
+        return [part]
+    return [f"{part[:m.start()]}{m.group(1)} {phrase}{part[m.end():]}" for phrase in (m.group(2), m.group(3))]
 
 
 def _per_name(part: str, names: Sequence[str] = ()) -> list[str]:
@@ -253,8 +268,14 @@ def key_sentences(query: str, hits: Sequence[Hit], idf: dict[str, float],
     whole = query_weights(set(tokens(query)), idf)
     lexical = [covered_share(whole, h) for h in have]
     # Embedding costs ~3 ms a sentence on 2 cores: only the lexically plausible ones are embedded.
-    keep = sorted(range(len(candidates)), key=lambda i: -(lexical[i] + 0.5 * max(0.0, 1 - prior[i] / len(hits))))[:MAX_EMBEDDED]
+    def plausible(share: list[float]) -> list[int]:
+        return sorted(range(len(candidates)), key=lambda i: -(share[i] + 0.5 * max(0.0, 1 - prior[i] / len(hits))))
+
+    keep = plausible(lexical)[:MAX_EMBEDDED]
     asked = [query] + (parts if len(parts) > 1 else [])
+    for part in asked[1:]:  # each part's own likeliest too: its words may be rare in the whole question
+        mine = query_weights(set(tokens(part)), idf)
+        keep += [i for i in plausible([covered_share(mine, h) for h in have])[:PER_PART] if i not in keep]
     vectors = embed(asked + [candidates[i][1] for i in keep])
     meaning = vectors[len(asked):] @ vectors[:len(asked)].T  # sentence × (question, part...)
 
