@@ -303,5 +303,9 @@ def key_sentences(query: str, hits: Sequence[Hit], idf: dict[str, float],
     firsts = [distinct([t for t in ranked(col, part) if about(own[col - 1], t[1], t[2])] or ranked(col, part), 1)
               for col, part in enumerate(asked[1:], 1)]
     vector_of = {candidates[i][1]: v for i, v in zip(keep, vectors[len(asked):])}
-    chosen = diverse(distinct([f[0] for f in firsts if f], n), distinct(ranked(0, query), len(keep)), vector_of, n)
+    # A comparison's other sentences are about one of its sides, not a sibling of one.
+    whole_ranked = ranked(0, query)
+    if any(own):
+        whole_ranked = [t for t in whole_ranked if any(about(o, t[1], t[2]) for o in own if o)] or whole_ranked
+    chosen = diverse(distinct([f[0] for f in firsts if f], n), distinct(whole_ranked, len(keep)), vector_of, n)
     return [Evidence(hits[rank], " ".join(s.split()), round(value, 4)) for value, rank, s in chosen]
