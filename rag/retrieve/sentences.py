@@ -147,6 +147,10 @@ def question_parts(query: str, names: Sequence[str] = (), tails: bool = False) -
     ["What were Acme's 2030 sales?", "What were Zeta's 2030 sales?"]
     >>> question_parts("How does Model-X read tables for search versus for summaries?")
     ['How does Model-X read tables for search?', 'How does Model-X read tables for summaries?']
+    >>> question_parts("Who were both the largest buyer and the biggest seller?")
+    ['Who were the largest buyer?', 'Who were the biggest seller?']
+    >>> question_parts("Was the permit granted, and on what terms?")
+    ['Was the permit granted', 'on what terms?']
     >>> question_parts("What were Research and Development expenses?")
     ['What were Research and Development expenses?']
     >>> question_parts("What is MLA?")
@@ -165,7 +169,8 @@ def question_parts(query: str, names: Sequence[str] = (), tails: bool = False) -
 
 _ASKS = re.compile(r"(?:how|what|which|why|where|when|who|whether|is|are|was|were|do|does|did|can|could|and|also|"
                    r"list|name|give|explain|describe|compare|tell)\b", re.I)
-_PART = re.compile(r"(?<=\?)\s+|,?\s+and\s+(?=(?:how|what|which|why|where|when|who|whether)\b)", re.I)
+_PART = re.compile(r"(?<=\?)\s+|,?\s+and\s+(?=(?:(?:on|in|at|for|by|with|from|to|under)\s+)?"
+                   r"(?:how|what|which|why|where|when|who|whether)\b)", re.I)  # "…, and on what terms?"
 _NAME = r"[A-Z][\w.-]*[A-Za-z0-9](?:\s[A-Z][\w.-]*[A-Za-z0-9])*"
 _NAMES = re.compile(rf"(?<!^)\b({_NAME}(?:['’]s)?) (?:and|than|versus|vs\.?|against|compared (?:with|to)) (?:the )?"
                     rf"({_NAME}(?:['’]s)?)(?![\w-])")
@@ -173,13 +178,15 @@ _NAMES = re.compile(rf"(?<!^)\b({_NAME}(?:['’]s)?) (?:and|than|versus|vs\.?|ag
 
 # "for understanding versus for generation", "in Europe and in Asia": one preposition twice.
 _PHRASES = re.compile(r"\b(for|in|on|of|with|to|from|at) ([^?,;]+?) (?:versus|vs\.?|as opposed to|compared (?:with|to)|and|or) "
-                      r"\1 ([^?,;]+?)(?=[?,;.]|$)", re.I)
+                      r"\1 ([^?,;]+?)(?=[?,;.]|$)|\b(both) ([^?,;]+?) and ([^?,;]+?)(?=[?,;.]|$)", re.I)
 
 
 def _per_phrase(part: str) -> list[str]:
     m = _PHRASES.search(part)
     if not m:
         return [part]
+    if m.group(4):  # "both the largest X and the biggest Y": each phrase alone
+        return [f"{part[:m.start()]}{phrase}{part[m.end():]}" for phrase in (m.group(5), m.group(6))]
     return [f"{part[:m.start()]}{m.group(1)} {phrase}{part[m.end():]}" for phrase in (m.group(2), m.group(3))]
 
 
