@@ -61,6 +61,8 @@ def _row(line: str) -> tuple[str, list[str]] | None:
 
     >>> _row("AWS | 90,757 | 107,556"), _row("Revenue $ 130,497 $ 60,922 Up 114%")
     (('AWS', ['90,757', '107,556']), ('Revenue', ['$ 130,497', '$ 60,922']))
+    >>> _row("On May 9, 2030, the agency told us that a license is required for exports of our chips.") is None
+    True
     """
     cells = _cells(line)
     if cells:
@@ -69,7 +71,9 @@ def _row(line: str) -> tuple[str, list[str]] | None:
             return None
     else:
         m = re.match(rf"([A-Za-z](?:[^$\d(]|\([A-Za-z&.,' ]+\))*?)\s+((?:{_NUMBER}\s*){{2,}})", line)
-        if not m:
+        # A row's figures end it, but for a short note ("Up 114%"): "On April 9, 2025, the
+        # government informed us…" is a sentence, not a row labelled "On April".
+        if not m or len(re.findall(r"[A-Za-z]{2,}", line[m.end():])) > 4:
             return None
         label, values = m.group(1), [v.strip() for v in _VALUE.findall(m.group(2)) if v.strip()]
     label = re.sub(r"\s*\(\d\)\s*$", "", label).strip(" :")
