@@ -17,7 +17,7 @@ from rag.config import Settings
 from rag.errors import QuestionError, RagError
 from rag.followup import names, own_words, resolve
 from rag.generate.base import REFUSAL, get_generator, split_reasoning
-from rag.parts import by_part, compared, conjoined, drop_names
+from rag.parts import by_part, compared, conjoined, distinct_periods, drop_names
 from rag.question import parse, subjects
 from rag.refusal import evidence_refusal, instruction_refusal, missing_entities, passage_refusal, question_names
 from rag.retrieve.hybrid import HybridRetriever
@@ -140,6 +140,9 @@ class Assistant:
             if len(missing) < len(parts):  # the rest is answered, and the answer says what is missing
                 core = " ".join(p for p in parts if p not in missing)
             missing = missing if len(missing) < len(parts) else []
+        elif len(parts) > 1 and distinct_periods([self.retriever.hints(p) for p in parts]):
+            # "between the quarter ended … and the one ended …": each period retrieved, as a comparison's sides are.
+            hits, _ = by_part(parts, hits, k, lambda part: self.retriever.retrieve(part, k, filters), lambda *_: "")
         timings["retrieve"] = time.perf_counter() - t
         # The passage checks first: an off-topic question is refused without paying for
         # key sentences (~0.2 s of embedding). They judge the core of the question.

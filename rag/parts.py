@@ -70,6 +70,20 @@ def by_part(parts: Sequence[str], hits: list[Hit], k: int, retrieve: Callable[[s
     return interleave([hits] + own, k + 2 * (len(parts) - 1)), missing
 
 
+def distinct_periods(hints: Sequence) -> bool:
+    """Whether each part asks about a period of its own (``Hints`` of each part): the parts
+    of "between Q1 2030 and Q3 2031" are retrieved each for its period.
+
+    >>> from rag.retrieve.hints import parse_hints
+    >>> distinct_periods([parse_hints("sales in Q1 2030"), parse_hints("sales in Q3 2031")])
+    True
+    >>> distinct_periods([parse_hints("sales in 2030"), parse_hints("costs in 2030")]), distinct_periods([parse_hints("x")])
+    (False, False)
+    """
+    periods = [(h.years, h.quarter, h.dates) for h in hints]
+    return len(periods) > 1 and all(h.period for h in hints) and len(set(periods)) == len(periods)
+
+
 _CONJOINED = re.compile(r"\b(?:and|versus|vs\.?|against|compared? (?:with|to)|or)\b|,", re.I)
 
 

@@ -149,6 +149,8 @@ def question_parts(query: str, names: Sequence[str] = (), tails: bool = False) -
     ['How does Model-X read tables for search?', 'How does Model-X read tables for summaries?']
     >>> question_parts("Who were both the largest buyer and the biggest seller?")
     ['Who were the largest buyer?', 'Who were the biggest seller?']
+    >>> question_parts("How did sales change between the quarter ended May 2, 2030 and the one ended May 1, 2031?")
+    ['How did sales change in the quarter ended May 2, 2030?', 'How did sales change in the one ended May 1, 2031?']
     >>> question_parts("Was the permit granted, and on what terms?")
     ['Was the permit granted', 'on what terms?']
     >>> question_parts("What were Research and Development expenses?")
@@ -178,15 +180,16 @@ _NAMES = re.compile(rf"(?<!^)\b({_NAME}(?:['’]s)?) (?:and|than|versus|vs\.?|ag
 
 # "for understanding versus for generation", "in Europe and in Asia": one preposition twice.
 _PHRASES = re.compile(r"\b(for|in|on|of|with|to|from|at) ([^?,;]+?) (?:versus|vs\.?|as opposed to|compared (?:with|to)|and|or) "
-                      r"\1 ([^?,;]+?)(?=[?,;.]|$)|\b(both) ([^?,;]+?) and ([^?,;]+?)(?=[?,;.]|$)", re.I)
+                      r"\1 ([^?;]+?)(?=[?,;.]|$)|\b(both|between) ([^?;]+?) and ([^?;]+?)(?=[?;]|\.(?:\s|$)|$)", re.I)
 
 
 def _per_phrase(part: str) -> list[str]:
     m = _PHRASES.search(part)
     if not m:
         return [part]
-    if m.group(4):  # "both the largest X and the biggest Y": each phrase alone
-        return [f"{part[:m.start()]}{phrase}{part[m.end():]}" for phrase in (m.group(5), m.group(6))]
+    if m.group(4):  # "both the largest X and the biggest Y": each alone; "between X and Y": in each
+        lead = "in " if m.group(4).lower() == "between" else ""
+        return [f"{part[:m.start()]}{lead}{phrase}{part[m.end():]}" for phrase in (m.group(5), m.group(6))]
     return [f"{part[:m.start()]}{m.group(1)} {phrase}{part[m.end():]}" for phrase in (m.group(2), m.group(3))]
 
 
