@@ -18,10 +18,10 @@ from rag.errors import QuestionError, RagError
 from rag.followup import names, own_words, resolve
 from rag.generate.base import REFUSAL, get_generator, split_reasoning
 from rag.parts import by_part, compared, conjoined, distinct_periods, drop_names
-from rag.question import parse, subjects
+from rag.question import parse, question_parts, subjects
 from rag.refusal import evidence_refusal, instruction_refusal, missing_entities, passage_refusal, question_names
 from rag.retrieve.hybrid import HybridRetriever
-from rag.retrieve.sentences import answer_size, question_parts
+from rag.retrieve.sentences import answer_size
 from rag.compute import compute, stating, states_for
 from rag.retrieve.hints import Hints
 from rag.types import Answer, Computed, Evidence, Gate, Waiting

@@ -16,7 +16,8 @@ from collections.abc import Sequence
 
 from rag.cite import Aligned
 from rag.compute import describe
-from rag.retrieve.sentences import QUANTITY, question_parts
+from rag.question import question_parts
+from rag.retrieve.sentences import QUANTITY
 from rag.text import is_number, tokens
 from rag.units import unit_note
 

@@ -13,7 +13,8 @@ import re
 from collections.abc import Callable, Sequence
 
 from rag.retrieve.hints import MONTHS, Hints, fiscal_quarter, mentions, names_period, parse_hints, period_match
-from rag.retrieve.sentences import QUANTITY, question_parts
+from rag.question import question_parts
+from rag.retrieve.sentences import QUANTITY
 from rag.text import tokens
 from rag.types import Evidence, Hit
 

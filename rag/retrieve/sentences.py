@@ -26,6 +26,7 @@ import numpy as np
 
 from rag.text import split_sentences, tokens
 from rag.retrieve.fusion import covered_share, query_weights
+from rag.question import question_parts
 from rag.retrieve.lines import CAPTION, MAX_CHARS, listed, plain, prose_share
 from rag.retrieve.subjects import named, own_names, said_by
 from rag.retrieve.tables import table_facts, table_row
@@ -125,82 +126,6 @@ def distinct(ranked: Sequence[tuple[float, int, str]], n: int) -> list[tuple[flo
         if len(chosen) == n:
             break
     return chosen
-
-
-def question_parts(query: str, names: Sequence[str] = (), tails: bool = False) -> list[str]:
-    """The sub-questions of a many-part question: split at "?", at ", and <wh-word>", and
-    at "<Name> and <Name>" or "<Name> than <Name>" (one sub-question per name). With
-    ``tails``, a piece after a "?" that asks nothing (a follow-up's carried subject, which
-    every part shares) is left out, so it is not taken for a subject compared with another.
-
-    Each part gets its own best sentence, so "what was the mix, and how many tokens in
-    total?" is not answered twice about the mix and never about the total, and "on
-    GenEval and DPG-Bench" gets a score for each.
-
-    >>> question_parts("Which chips trained Model-X and how long did that take?")
-    ['Which chips trained Model-X', 'how long did that take?']
-    >>> question_parts("How does Model-X score on the AlphaBench and Beta-QA suites?")
-    ['How does Model-X score on the AlphaBench suites?', 'How does Model-X score on the Beta-QA suites?']
-    >>> question_parts("How much larger is Acme-2 than Acme-1?")
-    ['How much larger is Acme-2?', 'How much larger is Acme-1?']
-    >>> question_parts("What were Acme's and Zeta's 2030 sales?", names=["Acme", "Zeta"])
-    ["What were Acme's 2030 sales?", "What were Zeta's 2030 sales?"]
-    >>> question_parts("How does Model-X read tables for search versus for summaries?")
-    ['How does Model-X read tables for search?', 'How does Model-X read tables for summaries?']
-    >>> question_parts("Who were both the largest buyer and the biggest seller?")
-    ['Who were the largest buyer?', 'Who were the biggest seller?']
-    >>> question_parts("How did sales change between the quarter ended May 2, 2030 and the one ended May 1, 2031?")
-    ['How did sales change in the quarter ended May 2, 2030?', 'How did sales change in the one ended May 1, 2031?']
-    >>> question_parts("Was the permit granted, and on what terms?")
-    ['Was the permit granted', 'on what terms?']
-    >>> question_parts("What were Research and Development expenses?")
-    ['What were Research and Development expenses?']
-    >>> question_parts("What is MLA?")
-    ['What is MLA?']
-    >>> question_parts("And the gross margin? Acme FY2030 sales", tails=True)
-    ['And the gross margin?']
-    """
-    pieces = []
-    for piece in (p.strip(" ,;") for p in _PART.split(query.strip())):
-        # A tail that asks nothing ("… net revenue? Acme FY2030": a follow-up's carried subject) is no part.
-        if not (tails and pieces and pieces[-1].endswith("?") and not piece.endswith("?") and not _ASKS.match(piece)):
-            pieces.append(piece)
-    pieces = [r for p in pieces for q in _per_name(p, names) for r in _per_phrase(q)]
-    return [p for p in pieces if len(re.findall(r"[A-Za-z]{3,}", p)) >= 2] or [query.strip()]
-
-
-_ASKS = re.compile(r"(?:how|what|which|why|where|when|who|whether|is|are|was|were|do|does|did|can|could|and|also|"
-                   r"list|name|give|explain|describe|compare|tell)\b", re.I)
-_PART = re.compile(r"(?<=\?)\s+|,?\s+and\s+(?=(?:(?:on|in|at|for|by|with|from|to|under)\s+)?"
-                   r"(?:how|what|which|why|where|when|who|whether)\b)", re.I)  # "…, and on what terms?"
-_NAME = r"[A-Z][\w.-]*[A-Za-z0-9](?:\s[A-Z][\w.-]*[A-Za-z0-9])*"
-_NAMES = re.compile(rf"(?<!^)\b({_NAME}(?:['’]s)?) (?:and|than|versus|vs\.?|against|compared (?:with|to)) (?:the )?"
-                    rf"({_NAME}(?:['’]s)?)(?![\w-])")
-
-
-# "for understanding versus for generation", "in Europe and in Asia": one preposition twice.
-_PHRASES = re.compile(r"\b(for|in|on|of|with|to|from|at) ([^?,;]+?) (?:versus|vs\.?|as opposed to|compared (?:with|to)|and|or) "
-                      r"\1 ([^?;]+?)(?=[?,;.]|$)|\b(both|between) ([^?;]+?) and ([^?;]+?)(?=[?;]|\.(?:\s|$)|$)", re.I)
-
-
-def _per_phrase(part: str) -> list[str]:
-    m = _PHRASES.search(part)
-    if not m:
-        return [part]
-    if m.group(4):  # "both the largest X and the biggest Y": each alone; "between X and Y": in each
-        lead = "in " if m.group(4).lower() == "between" else ""
-        return [f"{part[:m.start()]}{lead}{phrase}{part[m.end():]}" for phrase in (m.group(5), m.group(6))]
-    return [f"{part[:m.start()]}{m.group(1)} {phrase}{part[m.end():]}" for phrase in (m.group(2), m.group(3))]
-
-
-def _per_name(part: str, names: Sequence[str] = ()) -> list[str]:
-    m = _NAMES.search(part)
-    # Names of models, benchmarks or firms ("DeepSeek-V3", "GenEval", "NVIDIA", a company
-    # of the index), not a line item in title case ("Research and Development").
-    bare = [re.sub(r"['’]s$", "", n) for n in m.groups()] if m else []
-    if not m or not all(re.search(r"[0-9-]|[a-z][A-Z]|^[A-Z]{2,}", n) or n in names for n in bare):
-        return [part]
-    return [part[:m.start()] + name + part[m.end():] for name in m.groups()]
 
 
 def diverse(chosen: list[tuple[float, int, str]], ranked: list[tuple[float, int, str]],

@@ -98,7 +98,7 @@ def test_answer_types_on_phrasings_outside_the_dev_set(question, answering, othe
 
 
 def test_question_parts_on_phrasings_outside_the_dev_set():
-    from rag.retrieve.sentences import question_parts
+    from rag.question import question_parts
 
     assert question_parts("Which licence covers DeepSeek-V3 and Janus-Pro?") == [
         "Which licence covers DeepSeek-V3?", "Which licence covers Janus-Pro?"]
