@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
+from rag.periods import QUARTER, WHOLE_YEAR, YEAR, anchored, in_period, one_of, shift_period
 from rag.retrieve.hints import MONTHS
 from rag.text import STOPWORDS, tokens
 
@@ -40,31 +41,7 @@ _RELATION = frozenset("""compare compared comparison versus vs differ different 
 another other year quarter month period before after earlier later previous prior next following last""".split())
 # "What is MLA?" asks what a name is; "What about MLA?" asks nothing of its own.
 _DEFINES = re.compile(r"^\s*(?:what|who)(?:'s| is| are| was| were)\b", re.I)
-_YEAR = re.compile(r"(?<![\d$])(?<!\d,\s)(?<!\d\s)(?:(?:FY|fiscal(?: year)?)\s?'?)?((?:19|20)\d\d)(?![\d%])", re.I)
-_QUARTER = re.compile(r"\bQ([1-4])\b|\b(first|second|third|fourth) quarter\b", re.I)
-_ORDINAL = {"first": 1, "second": 2, "third": 3, "fourth": 4}
-_SHIFT = (  # relative periods: (pattern, unit, step)
-    (re.compile(r"\b(?:the )?(?:year|fiscal year) (?:before|earlier|prior)\b|\b(?:previous|prior|preceding) "
-                r"(?:fiscal )?year\b|\ba year (?:before|earlier)\b", re.I), "year", -1),
-    (re.compile(r"\b(?:the )?(?:year|fiscal year) after\b|\b(?:next|following|subsequent) (?:fiscal )?year\b|"
-                r"\ba year later\b", re.I), "year", 1),
-    (re.compile(r"\b(?:the )?quarter (?:before|earlier|prior)\b|\b(?:previous|prior|preceding) quarter\b", re.I),
-     "quarter", -1),
-    (re.compile(r"\b(?:the )?quarter after\b|\b(?:next|following|subsequent) quarter\b", re.I), "quarter", 1),
-)
-_COUNT = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
-_YEARS_AWAY = re.compile(r"\b(\d{1,2}|" + "|".join(_COUNT) + r") (?:fiscal )?years? (earlier|before|ago|prior|later|"
-                         r"after|on)\b", re.I)
-# "compared with the year before" is the base of a change, not the period asked about.
-_BASE = re.compile(r"\b(?:compared (?:with|to)|against|versus|vs\.?|over|from|than|relative to)\s+(?:the\s+|a\s+)?"
-                   r"(?:(?:prior|previous|preceding|last)\s+)?(?:fiscal\s+)?(?:year|quarter)(?:\s+(?:before|earlier|prior|ago))?",
-                   re.I)
 _COMPARES = re.compile(r"\b(compare[ds]?|comparison|versus|vs\.?|differ\w*)\b", re.I)
-# A period that only the conversation pins down: "that year", "those quarters", "the same period".
-_THAT_PERIOD = re.compile(r"\b(?:that|those|the same|the more recent of those|the earlier of those) (?:fiscal )?"
-                          r"(?:years?|quarters?|periods?)\b", re.I)
-
-
 def names(question: str, common: Callable[[str], bool] | None = None) -> list[str]:
     """The names a question gives: capitalized or model-like words that are neither
     question words, periods, nor (``common(word)``) words the sources write in lower case.
@@ -133,61 +110,6 @@ def stands_alone(question: str, common: Callable[[str], bool] | None = None,
     return not (compares and len(given) == 1)
 
 
-def anchored(question: str) -> bool:
-    """Whether the question's period is relative to an earlier turn's.
-
-    >>> anchored("What about the next quarter?"), anchored("Two years on, what was it?"), anchored("And in 2023?")
-    (True, True, False)
-    """
-    question = _BASE.sub(" ", question)
-    return bool(_THAT_PERIOD.search(question) or _YEARS_AWAY.search(question)
-                or any(pattern.search(question) for pattern, _, _ in _SHIFT))
-
-
-def shift_period(earlier: str, question: str) -> str:
-    """The earlier question with the follow-up's period in place of its own, when each
-    has one: an explicit year or quarter, or a relative one ("the year before").
-
-    >>> shift_period("What was Acme's revenue in fiscal 2024?", "And the year before?")
-    "What was Acme's revenue in fiscal 2023?"
-    >>> shift_period("What were Acme's Q4 FY2024 sales?", "What about the next quarter?")
-    "What were Acme's Q1 FY2025 sales?"
-    >>> shift_period("What were Acme's Q1 2024 sales?", "And in Q2?")
-    "What were Acme's Q2 2024 sales?"
-    >>> shift_period("What did Acme spend in FY2018?", "Four years later, what did it spend?")
-    'What did Acme spend in FY2022?'
-    >>> shift_period("What was Acme's 2024 tax rate?", "How did it change against the prior year?")
-    "What was Acme's 2024 tax rate?"
-    >>> shift_period("How did revenue change from 2023 to 2024?", "And in 2022?")
-    'How did revenue change from 2023 to 2024?'
-    """
-    question = _BASE.sub(" ", question)
-    years = {m.group(1) for m in _YEAR.finditer(earlier)}
-    quarters = [_quarter(m) for m in _QUARTER.finditer(earlier)]
-    year = int(next(iter(years))) if len(years) == 1 else None
-    quarter = quarters[0] if len(set(quarters)) == 1 else None
-    new_year = [m.group(1) for m in _YEAR.finditer(question)]
-    new_quarter = [_quarter(m) for m in _QUARTER.finditer(question)]
-    away = _YEARS_AWAY.search(question)
-    if away and year is not None:
-        n = int(away.group(1)) if away.group(1).isdigit() else _COUNT[away.group(1).lower()]
-        new_year = [str(year + (n if away.group(2).lower() in ("later", "after", "on") else -n))]
-    for pattern, unit, step in _SHIFT:
-        if pattern.search(question) and year is not None:
-            if unit == "year":
-                new_year = [str(year + step)]
-            elif quarter is not None:
-                q, y = quarter + step, year
-                q, y = (4, y - 1) if q == 0 else (1, y + 1) if q == 5 else (q, y)
-                new_quarter, new_year = [q], [str(y)]
-    if year is not None and len(new_year) == 1 and new_year[0] != str(year):
-        earlier = _YEAR.sub(lambda m: m.group(0).replace(m.group(1), new_year[0]), earlier)
-    if quarter is not None and len(new_quarter) == 1 and new_quarter[0] != quarter:
-        q = new_quarter[0]
-        earlier = _QUARTER.sub(lambda m: f"Q{q}" if m.group(1) else f"{list(_ORDINAL)[q - 1]} quarter", earlier)
-    return earlier
-
-
 def resolve(question: str, history: Sequence[dict] | None, common: Callable[[str], bool] | None = None,
             subject: Callable[[str], bool] | None = None) -> str:
     """The standalone query for ``question``: itself when it stands alone, else this one,
@@ -220,15 +142,16 @@ def resolve(question: str, history: Sequence[dict] | None, common: Callable[[str
             # A year of its own ("What about fiscal 2024 as a whole?") replaces the earlier periods;
             # a quarter alone ("in Q2") keeps the earlier year, with the quarter shifted.
             dated = not anchored(turn) and bool(_A_YEAR.search(turn))
-            # "For the full year?" after a quarter: the year carries over, the quarter does not.
-            whole = bool(_WHOLE_YEAR.search(turn))
-            # "The more recent of those years": one of the years the conversation has named.
-            chosen = one_of(turn, [y for t in asked for y in _YEAR.findall(t)])
+            # "Total revenue for the full year?" after a quarter: the year carries over, the quarter does not.
+            whole = bool(WHOLE_YEAR.search(turn))
+            # "What does its 10-K for the more recent of those years say?": one of the years named.
+            chosen = one_of(turn, [y for t in asked for y in YEAR.findall(t)])
             carried = [subject_of(shift_period(p, turn), common, subject, periods=not (dated or chosen),
                                   quarters=not whole) for p in pieces]
             pieces = [p for p in carried if p] + ([chosen] if chosen else []) + [turn]
-        else:  # the earlier subject, in the period this turn asks about
-            pieces = [shift_period(p, turn) for p in pieces] + [turn]
+        else:  # the earlier subject, in the period this turn asks about ("And for the full year?")
+            chosen = one_of(turn, [y for t in asked for y in YEAR.findall(t)])
+            pieces = [in_period(shift_period(p, turn), chosen, bool(WHOLE_YEAR.search(turn))) for p in pieces] + [turn]
     while len(pieces) > 2 and len(" ".join(pieces)) > MAX_CHARS:
         del pieces[1]  # the subject and the latest ask matter; the turns between them least
     if len(pieces) > 1 and len(" ".join(pieces)) > MAX_CHARS:  # a very long earlier turn gives way
@@ -239,8 +162,7 @@ def resolve(question: str, history: Sequence[dict] | None, common: Callable[[str
 # A follow-up of one or two words of its own ("And the active ones?", "The cash proceeds?") leans
 # on the earlier ask too. Measured on evals/followups: 0 and 2 give the same on both sets.
 _ELLIPTICAL = 2
-_WHOLE_YEAR = re.compile(r"\b(?:full|whole|entire) (?:fiscal )?year\b|\bas a whole\b|\bannual(?:ly)?\b", re.I)
-# Any year a turn names, "Q2 2030" too (``_YEAR`` skips a year after a number, for shifting).
+# Any year a turn names, "Q2 2030" too (``YEAR`` skips a year after a number, for shifting).
 _A_YEAR = re.compile(r"(?<![\d,.$])\b(?:FY\s?|fiscal(?: year)?\s)?'?(?:19|20)\d\d\b(?![\d%])", re.I)
 
 
@@ -262,9 +184,9 @@ def subject_of(question: str, common: Callable[[str], bool] | None = None,
     """
     found = [(m.start(), m.end(), m.group(0)) for m in _A_YEAR.finditer(question)] if periods else []
     # What the turn gave was a period the follow-up replaces ("And in 2023?"): nothing carries over.
-    dropped = bool(not periods and (_A_YEAR.search(question) or _QUARTER.search(question))
-                   or not quarters and _QUARTER.search(question))
-    found += [(m.start(), m.end(), m.group(0)) for m in _QUARTER.finditer(question)] if periods and quarters else []
+    dropped = bool(not periods and (_A_YEAR.search(question) or QUARTER.search(question))
+                   or not quarters and QUARTER.search(question))
+    found += [(m.start(), m.end(), m.group(0)) for m in QUARTER.finditer(question)] if periods and quarters else []
     for name in names(question, common):
         if question.lstrip().startswith(name) and name[1:].islower() and not (subject and subject(name)):
             continue  # capitalized as the turn's first word ("Starting August 1, …"), not as a name
@@ -282,27 +204,3 @@ def subject_of(question: str, common: Callable[[str], bool] | None = None,
     return " ".join(dict.fromkeys(kept)) or ("" if dropped else question)
 
 
-def one_of(question: str, years: Sequence[str]) -> str:
-    """The year a question picks from those the conversation named: the more recent, or
-    the earlier, of them; "" when it picks none.
-
-    >>> one_of("And its 10-K for the more recent of those years?", ["2030", "2029"])
-    '2030'
-    >>> one_of("What about the earlier of those years?", ["2030", "2029"]), one_of("And in Q2?", ["2030"])
-    ('2029', '')
-    >>> one_of("And in the earlier of those two quarters?", ["2030", "2029"])
-    ''
-
-    """
-    m = _ONE_OF.search(question)
-    if not m or not years:
-        return ""
-    return max(years) if m.group(1).lower() in ("more recent", "later", "latest", "last") else min(years)
-
-
-_ONE_OF = re.compile(r"\bthe (more recent|later|latest|last|earlier|earliest|first|older) (?:one )?of (?:those|these|the two)\b"
-                     r"(?!\s+(?:two\s+)?(?:quarters|months|periods|weeks))", re.I)  # years only: a quarter has no one year
-
-
-def _quarter(m: re.Match) -> int:
-    return int(m.group(1)) if m.group(1) else _ORDINAL[m.group(2).lower()]

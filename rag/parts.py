@@ -52,8 +52,9 @@ def interleave(rankings: Sequence[Sequence[Hit]], k: int) -> list[Hit]:
 
 def by_part(parts: Sequence[str], hits: list[Hit], k: int, retrieve: Callable[[str], list[Hit]],
             refusal: Callable[[str, list[Hit]], str]) -> tuple[list[Hit], list[str]]:
-    """The hits of the whole question interleaved with each part's own, and the parts no
-    passage covers (``refusal(part, its hits)`` gives a reason).
+    """The hits of the whole question interleaved with each part's own, ``k`` and two more for
+    each part after the first, and the parts no passage covers (``refusal(part, its hits)``
+    gives a reason).
 
     >>> from rag.types import Chunk
     >>> acme = Hit(Chunk("a", "acme", "Acme capex was $5.", 0, 1), 1.0)

@@ -125,14 +125,17 @@ def _definition_body(sentence: str) -> str:
 
 
 def question_parts(query: str, names: Sequence[str] = (), tails: bool = False) -> list[str]:
-    """The sub-questions of a many-part question: split at "?", at ", and <wh-word>", and
-    at "<Name> and <Name>" or "<Name> than <Name>" (one sub-question per name). With
+    """The sub-questions of a many-part question: split at "?", at ", and <wh-word>" (", and
+    on what terms?" too), at "<Name> and <Name>" or "<Name> than <Name>" (one sub-question
+    per name), at one preposition twice ("for X versus for Y", "of X and of Y"), at "both X
+    and Y", and at "between <dated period> and <dated period>" (a quarter or a date on each
+    side: "between 2029 and 2031" is a range, not two periods). Splits once per piece. With
     ``tails``, a piece after a "?" that asks nothing (a follow-up's carried subject, which
     every part shares) is left out, so it is not taken for a subject compared with another.
 
     Each part gets its own best sentence, so "what was the mix, and how many tokens in
     total?" is not answered twice about the mix and never about the total, and "on
-    GenEval and DPG-Bench" gets a score for each.
+    AlphaBench and Beta-QA" gets a score for each.
 
     >>> question_parts("Which chips trained Model-X and how long did that take?")
     ['Which chips trained Model-X', 'how long did that take?']
@@ -148,6 +151,8 @@ def question_parts(query: str, names: Sequence[str] = (), tails: bool = False) -
     ['Who were the largest buyer?', 'Who were the biggest seller?']
     >>> question_parts("How did sales change between the quarter ended May 2, 2030 and the one ended May 1, 2031?")
     ['How did sales change in the quarter ended May 2, 2030?', 'How did sales change in the one ended May 1, 2031?']
+    >>> question_parts("How many leases end between fiscal 2030 and 2032?"), question_parts("Is the trade-off between speed and cost shown?")
+    (['How many leases end between fiscal 2030 and 2032?'], ['Is the trade-off between speed and cost shown?'])
     >>> question_parts("Was the permit granted, and on what terms?")
     ['Was the permit granted', 'on what terms?']
     >>> question_parts("What were Research and Development expenses?")
@@ -180,20 +185,28 @@ _PHRASES = re.compile(r"\b(for|in|on|of|with|to|from|at) ([^?,;]+?) (?:versus|vs
                       r"\1 ([^?;]+?)(?=[?,;.]|$)|\b(both|between) ([^?;]+?) and ([^?;]+?)(?=[?;]|\.(?:\s|$)|$)", re.I)
 
 
+_DATED = re.compile(r"\b(?:quarter|Q[1-4]|half|H[12]|month|(?:January|February|March|April|May|June|July|August|"
+                    r"September|October|November|December)\s+\d{1,2},?)\b.*\b(?:19|20)\d\d\b|"
+                    r"\b(?:Q[1-4]|H[12])\s*(?:FY\s?)?(?:19|20)?\d\d\b", re.I)
+
+
 def _per_phrase(part: str) -> list[str]:
     m = _PHRASES.search(part)
     if not m:
         return [part]
     if m.group(4):  # "both the largest X and the biggest Y": each alone; "between X and Y": in each
-        lead = "in " if m.group(4).lower() == "between" else ""
+        between = m.group(4).lower() == "between"
+        if between and not all(_DATED.search(phrase) for phrase in (m.group(5), m.group(6))):
+            return [part]  # a range ("between 2029 and 2031", "between speed and cost"), not two periods
+        lead = "in " if between else ""
         return [f"{part[:m.start()]}{lead}{phrase}{part[m.end():]}" for phrase in (m.group(5), m.group(6))]
     return [f"{part[:m.start()]}{m.group(1)} {phrase}{part[m.end():]}" for phrase in (m.group(2), m.group(3))]
 
 
 def _per_name(part: str, names: Sequence[str] = ()) -> list[str]:
     m = _NAMES.search(part)
-    # Names of models, benchmarks or firms ("DeepSeek-V3", "GenEval", "NVIDIA", a company
-    # of the index), not a line item in title case ("Research and Development").
+    # Names of models, benchmarks or firms ("Zorblax-3", "AlphaBench", "ACME", a company of
+    # the index), not a line item in title case ("Research and Development").
     bare = [re.sub(r"['’]s$", "", n) for n in m.groups()] if m else []
     if not m or not all(re.search(r"[0-9-]|[a-z][A-Z]|^[A-Z]{2,}", n) or n in names for n in bare):
         return [part]

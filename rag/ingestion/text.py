@@ -113,11 +113,13 @@ def join_cells(text: str) -> str:
     r"""Tables exported to text one cell per line ("Net income\n1,480\n1,310") joined back
     into one line per row, as the other loaders give them: a row's label and its figures
     then sit in one line, where table reading (``rag.retrieve.tables``) and a reader find
-    them, and a statement takes one chunk, not four. A label needs two figures after it, or
-    one when it reads as a label (no sentence end): a page number after a paragraph stays.
+    them, and a statement takes one chunk, not four. A label needs two figures after it: a
+    page number after a paragraph or a heading stays on its own line, as does a blank line.
 
     >>> join_cells("Year Ended June 30,\n2030\n2029\nNet income\n$\n1,480\n(1,310\n)\nIt rose.\n7")
     'Year Ended June 30, 2030 2029\nNet income $ 1,480 (1,310)\nIt rose.\n7'
+    >>> join_cells("Item 7. Review\n45\nOverview\n\n12\n13")
+    'Item 7. Review\n45\nOverview\n\n12\n13'
     """
     lines = text.split("\n")
     out: list[str] = []
@@ -126,10 +128,13 @@ def join_cells(text: str) -> str:
         j = i + 1
         while j < len(lines) and _CELL.match(lines[j]):
             j += 1
-        cells = [c.strip() for c in lines[i + 1:j]]
-        figures = sum(bool(re.search(r"\d", c)) for c in cells)
         label = lines[i].rstrip()
-        if not _CELL.match(label) and (figures >= 2 or figures == 1 and not label.endswith((".", "!", "?", ":"))):
+        if _CELL.match(label) or not label.strip():  # a run of figures with no label: as it is, read once
+            out.extend(lines[i:j])
+            i = j
+            continue
+        cells = [c.strip() for c in lines[i + 1:j]]
+        if sum(bool(re.search(r"\d", c)) for c in cells) >= 2:
             row = label
             for cell in cells:
                 row += cell if cell == ")" or row.endswith("(") else f" {cell}"

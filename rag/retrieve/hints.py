@@ -79,7 +79,9 @@ def parse_hints(question: str, companies: Iterable[str] = (), tickers: dict[str,
 
 
 # An outlook, guidance or forecast for a period is given in the filing of the period before.
-_AHEAD = re.compile(r"\b(?:outlook|guidance|forecast\w*|expected|expectations?|projected|projections?)\b", re.I)
+# Not "expected" alone: "the expected return on plan assets" is a line item of the asked year.
+_AHEAD = re.compile(r"\b(?:outlook|guidance|forecast\w*|projections?|expect(?:s|ed)? (?:to|that)|expectations? (?:for|of)|"
+                    r"projected (?:to|for))\b", re.I)
 
 
 def symbol_like(word: str) -> bool:
@@ -153,7 +155,7 @@ def _before(meta: dict, hints: Hints) -> bool:
     if hints.quarter:
         q = int(hints.quarter)
         return any((str(q - 1), int(year)) == (str(quarter), y) if q > 1 else
-                   int(year) == y - 1 and quarter in (None, "", "4") for y in asked)
+                   int(year) == y - 1 and str(quarter or "") in ("", "4") for y in asked)
     return not quarter and int(year) + 1 in asked
 
 

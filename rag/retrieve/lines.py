@@ -18,7 +18,7 @@ CAPTION = re.compile(r"^(?:Table|Figure|Fig\.)\s*\d+\s*[|:.]|^\d+(?:\.\d+)*\s+\d
 def prose_share(sentence: str) -> float:
     """Share of whitespace-separated pieces that contain a word of 3+ letters.
 
-    >>> prose_share("Revenue was $44.1 billion."), prose_share("55.0 74.7 43.0 SDXL 63.2")
+    >>> prose_share("Revenue was $44.1 billion."), prose_share("55.0 74.7 43.0 ZORB 63.2")
     (0.75, 0.2)
     """
     pieces = sentence.split()
@@ -29,13 +29,13 @@ _LISTED = re.compile(r"([^\n]*?:)[ \t]*\n((?:[ \t]*[•▪●◦*-][ \t]*[^\n]*(
 _LABEL = re.compile(r"^[ \t]*[•▪●◦*-][ \t]*([^:\n]{2,60}):", re.M)
 
 
-def listed(text: str) -> list[str]:
-    r"""A list's introduction with the labels of its items: "…two kinds of rewards:" says
-    what kind only with "Accuracy rewards" and "Format rewards", which open the bullets
-    below it. Only for a list whose every item opens with a "Label:".
+def listed(text: str) -> list[tuple[int, str]]:
+    r"""A list's introduction with the labels of its items, and where the introduction starts
+    in ``text``: "…two kinds of losses:" says what kind only with "Span loss" and "Tag loss",
+    which open the bullets below it. Only for a list whose every item opens with a "Label:".
 
     >>> listed("Zeta uses two\nlosses:\n• Span loss: it scores spans.\n• Tag loss: it scores\ntags.\nNext.")
-    ['Zeta uses two losses: Span loss; Tag loss.']
+    [(0, 'Zeta uses two losses: Span loss; Tag loss.')]
     >>> listed("Steps:\n- first do this\n- then that")
     []
     """
@@ -43,10 +43,12 @@ def listed(text: str) -> list[str]:
     for m in _LISTED.finditer(text):
         items = re.findall(r"^[ \t]*[•▪●◦*-]", m.group(2), re.M)
         labels = _LABEL.findall(m.group(2))
-        before = split_sentences(text[max(0, m.start(1) - MAX_CHARS):m.end(1)])  # the intro may span lines
+        start = max(0, m.start(1) - MAX_CHARS)
+        before = split_sentences(text[start:m.end(1)])  # the intro may span lines
         intro = before[-1] if before else ""
         if intro and len(labels) == len(items) >= 2:
-            out.append(f"{' '.join(intro.split())} {'; '.join(' '.join(x.split()) for x in labels)}.")
+            at = text.rfind(intro, start, m.end(1))
+            out.append((max(at, 0), f"{' '.join(intro.split())} {'; '.join(' '.join(x.split()) for x in labels)}."))
     return out
 
 
@@ -54,8 +56,8 @@ def plain(sentence: str) -> str:
     """A README sentence without its markdown: link targets and emphasis marks are noise
     to the scorer (a URL's words count as coverage) and to the reader of an answer.
 
-    >>> plain("We end up with **35.5M** pages, see [the paper](https://arxiv.org/abs/1).")
-    'We end up with 35.5M pages, see the paper.'
+    >>> plain("We end up with **12.5M** pages, see [the paper](https://example.org/1).")
+    'We end up with 12.5M pages, see the paper.'
     """
     sentence = re.sub(r"!?\[([^\]]*)\]\([^)\s]*\)", r"\1", sentence)
     return re.sub(r"(\*\*|__|`)", "", sentence)

@@ -6,14 +6,17 @@ small local model reads (a 135M model copies figures from five sentences far bet
 from five pages, and reads them in a fifth of the time), and it backs up a model answer
 that left the figure out.
 
-Candidates are the passages' sentences and their table rows restated with their column
-headers (``rag.retrieve.tables``). Score = meaning (cosine with the question, the same
+Candidates are the passages' sentences, their table rows restated with their column
+headers (``rag.retrieve.tables``), and their lists' introductions read with the labels of
+the items (``rag.retrieve.lines.listed``). Score = meaning (cosine with the question, the same
 MiniLM as retrieval) + lexical coverage (idf-weighted, so the question's rare words count
 most) + a prior for the better-ranked passages + a bonus when the sentence holds the kind
 of answer asked for (``answer_type``), minus a penalty for debris: chart labels (mostly
 numbers), captions, table-of-contents lines and list introductions. A many-part question
 gets each part's best sentence first (``question_parts``); the rest are picked by maximal
-marginal relevance (``diverse``).
+marginal relevance (``diverse``). A passage speaks for the names its document is about
+(``rag.retrieve.subjects``): its company, the name its title gives; a comparison's side is
+answered, and the rest filled, only by sentences about one of its sides.
 """
 
 from __future__ import annotations
@@ -169,7 +172,9 @@ def key_sentences(query: str, hits: Sequence[Hit], idf: dict[str, float],
                   subjects: Sequence[str] = ()) -> list[Evidence]:
     """``n`` distinct sentences of ``hits`` for ``query``: with a many-part question the best
     sentence for each part first, in the parts' order; then the best for the whole question,
-    each next one picked by ``diverse`` (score less redundancy with those already chosen)."""
+    each next one picked by ``diverse`` (score less redundancy with those already chosen).
+    ``names``: the companies of the hits' documents; ``subjects``: the names the question
+    gives (``rag.followup.names``), which a document speaks for when its title gives them."""
     # (passage rank, text, is a restated table row): financial figures live in table rows.
     # The prior of a sentence is the rank of the chunk it sits in: a passage of neighbouring
     # chunks (rag.retrieve.passages) holds chunks of several ranks.
@@ -181,10 +186,10 @@ def key_sentences(query: str, hits: Sequence[Hit], idf: dict[str, float],
             if 20 <= len(s) <= MAX_CHARS and len(re.findall(r"[A-Za-z]{2,}", s)) >= 4:
                 candidates.append((rank, plain(s), False))
                 prior.append(hit.rank_at(at, rank))
-        for s in listed(hit.chunk.text):
+        for start, s in listed(hit.chunk.text):
             if len(s) <= MAX_CHARS:
                 candidates.append((rank, plain(s), False))
-                prior.append(hit.rank_at(hit.chunk.text.find(s.split(":")[0][:40]), rank))
+                prior.append(hit.rank_at(start, rank))
     for rank, hit in enumerate(hits):
         # Not ``hit.passage``: its "…" line would read as a row group's label.
         facts = table_facts(f"{hit.context}\n{hit.chunk.text}" if hit.context else hit.chunk.text)

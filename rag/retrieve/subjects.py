@@ -58,5 +58,6 @@ def said_by(query: str, hit: Hit, names: Sequence[str] = (), subjects: Sequence[
     meta = hit.chunk.meta
     company = meta.get("company")
     said = [c for c in names if c == company and mentions(query, c, names)]
-    said += [n for n in subjects if named(n, str(meta.get("title", ""))) or company and mentions(n, company, names)]
+    # " {n}": the name as a question gives it mid-sentence (a first word may be capitalized only as one).
+    said += [n for n in subjects if named(n, str(meta.get("title", ""))) or company and mentions(f" {n}", company, names)]
     return tuple(dict.fromkeys(said))

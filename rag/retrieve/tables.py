@@ -71,8 +71,8 @@ def _row(line: str) -> tuple[str, list[str]] | None:
             return None
     else:
         m = re.match(rf"([A-Za-z](?:[^$\d(]|\([A-Za-z&.,' ]+\))*?)\s+((?:{_NUMBER}\s*){{2,}})", line)
-        # A row's figures end it, but for a short note ("Up 114%"): "On April 9, 2025, the
-        # government informed us…" is a sentence, not a row labelled "On April".
+        # A row's figures end it, but for a short note ("Up 14%"): "On May 9, 2030, the
+        # agency told us…" is a sentence, not a row labelled "On May".
         if not m or len(re.findall(r"[A-Za-z]{2,}", line[m.end():])) > 4:
             return None
         label, values = m.group(1), [v.strip() for v in _VALUE.findall(m.group(2)) if v.strip()]
