@@ -54,10 +54,16 @@ def said_by(query: str, hit: Hit, names: Sequence[str] = (), subjects: Sequence[
     ('Zorblax-2',)
     >>> said_by("How large is Zorblax-Coder-2?", report, subjects=["Zorblax-Coder-2"])
     ()
+    >>> filing = Hit(Chunk("c", "d", "Revenue rose.", 0, 1, meta={"company": "Acme Corp"}), 1.0)
+    >>> said_by("What did Acme's cloud earn?", filing, subjects=["Acme", "Acme Cloud"])
+    ('Acme',)
     """
     meta = hit.chunk.meta
     company = meta.get("company")
     said = [c for c in names if c == company and mentions(query, c, names)]
-    # " {n}": the name as a question gives it mid-sentence (a first word may be capitalized only as one).
-    said += [n for n in subjects if named(n, str(meta.get("title", ""))) or company and mentions(f" {n}", company, names)]
+    # A name that is (part of) the company's: "Acme" for "Acme Corp", not "Acme Cloud" (a
+    # filing of Acme does not say "cloud" in every sentence).
+    own = set(re.findall(r"[a-z0-9]+", str(company or "").lower()))
+    said += [n for n in subjects if named(n, str(meta.get("title", "")))
+             or own and set(re.findall(r"[a-z0-9]+", n.lower())) <= own]
     return tuple(dict.fromkeys(said))
