@@ -201,12 +201,14 @@ class Assistant:
                           "Ask about something the sources cover, or name the document, company or period.")
         # A metric of line items ("ROA", "EBITDA less capex"): worked out from the company's
         # rows, which then are the answer's sentences; a computed answer is no refusal.
-        done = None if instruction_refusal(question) or not hits else self._compute(query, core, hints, hits, filters)
-        if done is None and resolved != question and hits and not instruction_refusal(question):
-            # "How does that compare with Zeta's?" after Acme's: the metric, worked out the
-            # same way (the earlier turn's definition is in the query), for the company this turn names.
-            turn = self.retriever.hints(question)
-            done = self._compute(query, core, turn, hits, filters) if len(turn.companies) == 1 else None
+        done = None
+        if hits and not instruction_refusal(question):
+            done = self._compute(query, core, hints, hits, filters)
+            if done is None and resolved != question:
+                # "How does that compare with Zeta's?" after Acme's: the metric, worked out the same
+                # way (the earlier turn's definition is in the query), for the company this turn names.
+                turn = self.retriever.hints(question)
+                done = self._compute(query, core, turn, hits, filters) if len(turn.companies) == 1 else None
         if done and evidence and states_for(evidence[0].text, done.name, int(done.figures[0].year),
                                             evidence[0].hit.chunk.meta):
             done = None  # the filing's own row of the metric answers it

@@ -131,27 +131,28 @@ def resolve(question: str, history: Sequence[dict] | None, common: Callable[[str
     # The last turns only, each within the question limit: a long history costs no more than
     # a few questions (every turn's names are looked up in the corpus).
     asked = asked[-MAX_TURNS:]
+    named_years = [y for t in asked for y in YEAR.findall(t)]
     for turn in asked + [question.strip()]:
         if not pieces or stands_alone(turn, common, subject):
             pieces = [turn]
-        elif [n for n in names(turn, common) if subject is None or subject(n)] and (
-                _COMPARES.search(turn) or len(own_words(turn, common, subject).split()) <= _ELLIPTICAL):
+            continue
+        own = len(own_words(turn, common, subject).split()) > _ELLIPTICAL  # an ask of its own
+        # "Total revenue for the full year?" after a quarter: the year carries over, the quarter does not.
+        whole = bool(WHOLE_YEAR.search(turn))
+        # "What does its 10-K for the more recent of those years say?": one of the years named.
+        chosen = one_of(turn, named_years)
+        if [n for n in names(turn, common) if subject is None or subject(n)] and (_COMPARES.search(turn) or not own):
             # "…compare with Acme's 2030?", "And Acme?": the earlier ask, in a period counted from it.
             pieces = [shift_period(p, turn) if anchored(turn) else p for p in pieces] + [turn]
-        elif len(own_words(turn, common, subject).split()) > _ELLIPTICAL:  # its own ask: the earlier subject carries over
+        elif own:  # the earlier subject carries over
             # A year of its own ("What about fiscal 2024 as a whole?") replaces the earlier periods;
             # a quarter alone ("in Q2") keeps the earlier year, with the quarter shifted.
             dated = not anchored(turn) and bool(_A_YEAR.search(turn))
-            # "Total revenue for the full year?" after a quarter: the year carries over, the quarter does not.
-            whole = bool(WHOLE_YEAR.search(turn))
-            # "What does its 10-K for the more recent of those years say?": one of the years named.
-            chosen = one_of(turn, [y for t in asked for y in YEAR.findall(t)])
             carried = [subject_of(shift_period(p, turn), common, subject, periods=not (dated or chosen),
                                   quarters=not whole) for p in pieces]
             pieces = [p for p in carried if p] + ([chosen] if chosen else []) + [turn]
         else:  # the earlier subject, in the period this turn asks about ("And for the full year?")
-            chosen = one_of(turn, [y for t in asked for y in YEAR.findall(t)])
-            pieces = [in_period(shift_period(p, turn), chosen, bool(WHOLE_YEAR.search(turn))) for p in pieces] + [turn]
+            pieces = [in_period(shift_period(p, turn), chosen, whole) for p in pieces] + [turn]
     while len(pieces) > 2 and len(" ".join(pieces)) > MAX_CHARS:
         del pieces[1]  # the subject and the latest ask matter; the turns between them least
     if len(pieces) > 1 and len(" ".join(pieces)) > MAX_CHARS:  # a very long earlier turn gives way
