@@ -27,7 +27,11 @@ SUPPORTING = 2  # sentences after the lead of a one-part factoid (an explanation
 LEAD_CHARS = 300  # a longer lead is cut to its clause that states the figure
 _EXPLAIN = re.compile(r"^\s*(?:why|how (?:do|does|did|is|are|was|were|can|could)\b(?! (?:much|many))|explain|describe|"
                       r"what (?:is|are|was|were) (?:the )?(?:reasons?|role|purpose|impact|effect|difference|relationship)|"
-                      r"summari[sz]e|compare)", re.I)
+                      r"summari[sz]e|compare|"
+                      # "What risks does the report lay out?": a list of things, not one fact.
+                      r"(?:what|which) (?:[\w-]+ ){0,3}(?:risks|reasons|factors|challenges|steps|changes|measures|"
+                      r"restrictions|limitations|advantages|benefits|drawbacks|differences|improvements|techniques|"
+                      r"strategies|uncertainties|trends|consequences|lessons)\b)", re.I)
 _FIGURE = re.compile(r"\b(?:revenue|sales|income|earnings|margin|expenses?|cash|profit|eps|capex|capital expenditures?|"
                      r"cost|price|ratio|percent|share|rate|growth|spen[dt]\w*|paid|assets|liabilities|debt)\b", re.I)
 
@@ -36,6 +40,8 @@ def is_explanation(question: str) -> bool:
     """A question that asks why or how, or to explain, compare or describe, or has several parts.
 
     >>> is_explanation("Why did the shares fall?"), is_explanation("How much cash did Acme hold?")
+    (True, False)
+    >>> is_explanation("What supply risks does Acme's 10-K describe?"), is_explanation("Which risk is largest?")
     (True, False)
     """
     return bool(_EXPLAIN.match(question)) or len(question_parts(question)) > 1

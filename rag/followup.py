@@ -41,6 +41,7 @@ _RELATION = frozenset("""compare compared comparison versus vs differ different 
 another other year quarter month period before after earlier later previous prior next following last""".split())
 # "What is MLA?" asks what a name is; "What about MLA?" asks nothing of its own.
 _DEFINES = re.compile(r"^\s*(?:what|who)(?:'s| is| are| was| were)\b", re.I)
+_KINDS = re.compile(r"^[A-Z]{2,}s$")  # "GPUs", "LLMs": a kind of thing, which no document is about
 _COMPARES = re.compile(r"\b(compare[ds]?|comparison|versus|vs\.?|differ\w*)\b", re.I)
 def names(question: str, common: Callable[[str], bool] | None = None) -> list[str]:
     """The names a question gives: capitalized or model-like words that are neither
@@ -52,11 +53,13 @@ def names(question: str, common: Callable[[str], bool] | None = None) -> list[st
     ['Zeta']
     >>> names("Why did Acme's V3 model cost less than 3M's?")
     ['Acme', 'V3', '3M']
+    >>> names("Which GPUs and TPUs trained Acme-7B?")  # a plural acronym is a kind of thing, not a name
+    ['Acme-7B']
     """
     out = []
     for m in _WORD.finditer(question):
         word = re.sub(r"['’]s$", "", m.group(0)).rstrip(".")
-        if not (word[0].isupper() or any(c.isdigit() for c in word)) or _PERIOD_WORD.match(word):
+        if not (word[0].isupper() or any(c.isdigit() for c in word)) or _PERIOD_WORD.match(word) or _KINDS.match(word):
             continue
         if word.lower() in _QUESTION_WORDS or word.lower() in STOPWORDS or (common and common(word)):
             continue
@@ -153,11 +156,34 @@ def resolve(question: str, history: Sequence[dict] | None, common: Callable[[str
             pieces = [p for p in carried if p] + ([chosen] if chosen else []) + [turn]
         else:  # the earlier subject, in the period this turn asks about ("And for the full year?")
             pieces = [in_period(shift_period(p, turn), chosen, whole) for p in pieces] + [turn]
+    said = [str(t.get("content") or "")[:MAX_CHARS] for t in (history or ())[-2 * MAX_TURNS:]]
+    if full := completed(question, said):
+        pieces[-1] = f"{pieces[-1]} {full}"
     while len(pieces) > 2 and len(" ".join(pieces)) > MAX_CHARS:
         del pieces[1]  # the subject and the latest ask matter; the turns between them least
     if len(pieces) > 1 and len(" ".join(pieces)) > MAX_CHARS:  # a very long earlier turn gives way
         pieces[0] = pieces[0][:max(0, MAX_CHARS - len(pieces[-1]) - 1)]
     return " ".join(reversed(pieces)).strip()[:MAX_CHARS]
+
+
+def completed(question: str, said: Sequence[str]) -> str:
+    """The full names a question calls by a later part of them ("the Zero variant" for
+    Acme-R1-Zero, "the Pro model" for Zeta-Pro), as the conversation (``said``: its turns, the
+    assistant's too) last wrote them; "" when it calls none so.
+
+    >>> completed("Back to the Zero variant: what did it cost?", ["Acme-R1 and Acme-R1-Zero were trained…"])
+    'Acme-R1-Zero'
+    >>> completed("And the Acme model?", ["Acme-R1 was trained…"])
+    ''
+    """
+    found = []
+    for name in re.findall(r"\bthe ([A-Z][a-z]+) (?:variant|version|model|edition|release|checkpoint|one)s?\b", question):
+        for text in reversed(said):  # the latest mention
+            full = re.findall(rf"(?<![\w-])[A-Za-z][\w.]*(?:-[\w.]+)*-{re.escape(name)}(?:-[\w.]+)*(?![\w-])", text)
+            if full:
+                found.append(full[-1])
+                break
+    return " ".join(dict.fromkeys(found))
 
 
 # A follow-up of one or two words of its own ("And the active ones?", "The cash proceeds?") leans

@@ -56,13 +56,19 @@ def shift_period(earlier: str, question: str) -> str:
     'What did Acme spend in FY2022?'
     >>> shift_period("What was Acme's 2024 tax rate?", "How did it change against the prior year?")
     "What was Acme's 2024 tax rate?"
+    >>> shift_period("What did Acme's 10-K for the year ended May 2030 say of the rules of June 2029?", "And the next year's?")
+    "What did Acme's 10-K for the year ended May 2031 say of the rules of June 2029?"
     >>> shift_period("How did revenue change from 2023 to 2024?", "And in 2022?")
     'How did revenue change from 2023 to 2024?'
     """
     question = _BASE.sub(" ", question)
     years = {m.group(1) for m in YEAR.finditer(earlier)}
+    # Of several years, the one a report covers ("the 10-K for the year ended January 2030",
+    # not "the rules of October 2029") is the one a relative period counts from.
+    covered = {m.group(1) or m.group(2) for m in _COVERS.finditer(earlier)}
+    shifted = years if len(years) == 1 else covered if len(covered) == 1 else set()
     quarters = [_quarter(m) for m in QUARTER.finditer(earlier)]
-    year = int(next(iter(years))) if len(years) == 1 else None
+    year = int(next(iter(shifted))) if shifted else None
     quarter = quarters[0] if len(set(quarters)) == 1 else None
     new_year = [m.group(1) for m in YEAR.finditer(question)]
     new_quarter = [_quarter(m) for m in QUARTER.finditer(question)]
@@ -79,13 +85,16 @@ def shift_period(earlier: str, question: str) -> str:
                 q, y = (4, y - 1) if q == 0 else (1, y + 1) if q == 5 else (q, y)
                 new_quarter, new_year = [q], [str(y)]
     if year is not None and len(new_year) == 1 and new_year[0] != str(year):
-        earlier = YEAR.sub(lambda m: m.group(0).replace(m.group(1), new_year[0]), earlier)
+        earlier = YEAR.sub(lambda m: m.group(0).replace(m.group(1), new_year[0]) if m.group(1) == str(year)
+                           else m.group(0), earlier)
     if quarter is not None and len(new_quarter) == 1 and new_quarter[0] != quarter:
         q = new_quarter[0]
         earlier = QUARTER.sub(lambda m: f"Q{q}" if m.group(1) else f"{list(_ORDINAL)[q - 1]} quarter", earlier)
     return earlier
 
 
+_COVERS = re.compile(r"\b(?:year|quarter|period)s? end(?:ed|ing)\s+(?:[A-Z][a-z]+\s+(?:\d{1,2},?\s+)?)?((?:19|20)\d\d)\b|"
+                     r"\b(?:FY|fiscal(?: year)?)\s?'?((?:19|20)\d\d)\b")
 WHOLE_YEAR = re.compile(r"\b(?:full|whole|entire) (?:fiscal )?year\b|\bas a whole\b|\bannual(?:ly)?\b", re.I)
 
 

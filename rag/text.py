@@ -15,7 +15,7 @@ having he her here hers him his how i if in into is it its itself just me more m
 only or other our out over own same she should so some such than that the their them then there these they this
 those through to too under until up very was we were what when where which while who whom why will with would you
 your yours s t don per via according reportedly said says say many much tell give describe explain show
-whose use used using get got""".split())
+whose use used using get got lay lays laid outline outlines mention mentions discuss discusses""".split())
 # A sentence ends at . ! ? (plus closing quotes) before whitespace ("1.8" and "U.S." do
 # not end one), at a blank line, or at a line break before a table row, bullet or heading.
 # A single line break alone does not: PDF text breaks lines mid-sentence.

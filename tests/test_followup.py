@@ -77,6 +77,27 @@ def test_a_change_against_the_prior_year_is_not_a_new_period():
     assert "Acme's 2030 margin" in query
 
 
+def test_a_later_part_of_a_name_is_completed_from_the_assistant_s_answer():
+    history = [{"role": "user", "content": "Which models did the Zeta lab train with it?"},
+               {"role": "assistant", "content": "It trained Zeta-R1 and its first version, Zeta-R1-Zero. [1]"}]
+    subject_words = SUBJECTS | {"zero"}  # "Zero" heads a section: on its own it names no model
+    query = resolve("Back to the Zero variant: what reward did it use?", history,
+                    subject=lambda w: w.lower() in subject_words)
+    assert query.endswith("Zeta-R1-Zero"), query
+
+
+def test_the_next_year_counts_from_the_report_s_year_not_from_an_event_s():
+    query = resolve("And in the next year's annual report, what does the rule cover?",
+                    turns("How did Acme's 10-K for the year ended May 2030 describe the rules of October 2029?"),
+                    subject=subject)
+    assert "2031" in query and "2030" not in query, query
+
+
+def test_a_plural_acronym_is_no_subject_to_carry():
+    query = resolve("Does it use one encoder for both tasks?", turns("Which GPUs trained Acme-7B?"), subject=subject)
+    assert query.endswith("Acme-7B") and "GPUs" not in query.split("?")[-1], query
+
+
 def test_a_huge_history_cannot_make_the_query_longer_than_the_question_limit():
     history = turns("x " * 50_000 + "What did Acme earn?", *["And then?"] * 30)
     query = resolve("And in 2031?", history, subject=subject)

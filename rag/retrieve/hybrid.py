@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import Counter
 from collections.abc import Mapping
 from functools import cached_property
 from typing import Any, Protocol
@@ -63,6 +64,9 @@ def check_filters(filters: dict[str, Any] | None) -> dict[str, Any]:
 
 
 _token_set = token_set  # the coverage rerank's fallback for a chunk without a stored set
+
+
+OWNS = 0.8  # share of a name's mentions in one company's documents that makes it that company's
 
 
 class HybridRetriever:
@@ -156,7 +160,24 @@ class HybridRetriever:
         return self._docs.get(doc_id, {})
 
     def hints(self, query: str) -> Hints:
-        return parse_hints(query, self.companies, self.tickers)
+        owners = [self.owner(n) for n in question_names(query, self.common_word)]
+        extra = " ".join(o for o in owners if o and not mentions(query, o, self.companies))
+        return parse_hints(f"{query} {extra}" if extra else query, self.companies, self.tickers)
+
+    def owner(self, name: str) -> str | None:
+        """The company a name belongs to when that company's documents write nearly all of its
+        mentions: a segment or product ("Did the parent company of Zeta Cloud buy back
+        stock?"), which partners' filings mention now and then. None when a document of no
+        company (a paper, an article) writes it too."""
+        words, bm25 = set(tokens(name)), self.bm25
+        if not words:
+            return None
+        said = Counter(self._docs[c.doc_id].get("company") for c in bm25.chunks
+                       if words <= self._token_sets.get(c.id, frozenset()))
+        if not said or None in said:
+            return None
+        company, n = said.most_common(1)[0]
+        return str(company) if n >= OWNS * sum(said.values()) else None
 
     def canonical(self, query: str) -> str:
         """The query with trading symbols spelled as the company's name ("JnJ's margin" →
@@ -238,7 +259,12 @@ class HybridRetriever:
         return [covered_share(weights, self._token_sets.get(h.chunk.id) or _token_set(h.chunk)) for h in hits]
 
     def key_sentences(self, query: str, hits: list[Hit], n: int = 4) -> list[Evidence]:
-        """The sentences of ``hits`` most likely to answer ``query`` (``rag.retrieve.sentences``)."""
+        """The sentences of ``hits`` most likely to answer ``query`` (``rag.retrieve.sentences``):
+        of the named companies' documents, when the question names any (its own rivals'
+        passages on the same topic read alike, and a name answers for its owner)."""
+        named = self.hints(query).companies
+        hits = [h for h in hits if not h.chunk.meta.get("company") or h.chunk.meta["company"] in named] or hits \
+            if named else hits
         names = tuple({str(h.chunk.meta["company"]) for h in hits if h.chunk.meta.get("company")})
         return key_sentences(formal(query), hits, self.idf, self.embedder.embed, n, names,
                              question_names(query, self.common_word))

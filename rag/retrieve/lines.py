@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from rag.text import split_sentences
+from rag.text import STOPWORDS, split_sentences
 
 MAX_CHARS = 600  # a key sentence's most characters: a longer one is a run-on of table cells or a list
 # Captions and table-of-contents lines name a topic without saying anything about it; a
@@ -16,13 +16,16 @@ CAPTION = re.compile(r"^(?:Table|Figure|Fig\.)\s*\d+\s*[|:.]|^\d+(?:\.\d+)*\s+\d
 
 
 def prose_share(sentence: str) -> float:
-    """Share of whitespace-separated pieces that contain a word of 3+ letters.
+    """Share of whitespace-separated pieces that are words: of 3+ letters, or a stop word
+    ("There were no sales in 2030 or 2031." is prose, however short its words).
 
     >>> prose_share("Revenue was $44.1 billion."), prose_share("55.0 74.7 43.0 ZORB 63.2")
     (0.75, 0.2)
+    >>> prose_share("There were no sales in 2030 or 2031.")
+    0.75
     """
     pieces = sentence.split()
-    return sum(bool(re.search(r"[A-Za-z]{3}", p)) for p in pieces) / max(1, len(pieces))
+    return sum(bool(re.search(r"[A-Za-z]{3}", p)) or p.lower() in STOPWORDS for p in pieces) / max(1, len(pieces))
 
 
 _LISTED = re.compile(r"([^\n]*?:)[ \t]*\n((?:[ \t]*[•▪●◦*-][ \t]*[^\n]*(?:\n|$)(?:(?![ \t]*[•▪●◦*-])[^\n]+(?:\n|$))*)+)")
@@ -53,11 +56,19 @@ def listed(text: str) -> list[tuple[int, str]]:
 
 
 def plain(sentence: str) -> str:
-    """A README sentence without its markdown: link targets and emphasis marks are noise
-    to the scorer (a URL's words count as coverage) and to the reader of an answer.
+    """A README sentence without its markdown or HTML: link targets, tags and emphasis marks
+    are noise to the scorer (a URL's words count as coverage) and to the reader of an answer.
 
     >>> plain("We end up with **12.5M** pages, see [the paper](https://example.org/1).")
     'We end up with 12.5M pages, see the paper.'
+    >>> plain('Read <a href="https://example.org/2"><b>the Zeta report</b></a> first.')
+    'Read the Zeta report first.'
     """
     sentence = re.sub(r"!?\[([^\]]*)\]\([^)\s]*\)", r"\1", sentence)
+    sentence = re.sub(r"</?[A-Za-z][^<>]*>", "", sentence)
     return re.sub(r"(\*\*|__|`)", "", sentence)
+
+
+# A line that is a link and nothing else (a README's "<a href=…>Paper title</a>") names a
+# document; it states nothing, yet its title shares every word of a question about it.
+LINK_ONLY = re.compile(r"^\W*(?:<a\b[^>]*>.*</a>|!?\[[^\]]*\]\([^)]*\))\W*$", re.S)

@@ -30,7 +30,7 @@ import numpy as np
 from rag.text import split_sentences, tokens
 from rag.retrieve.fusion import covered_share, query_weights
 from rag.question import question_parts
-from rag.retrieve.lines import CAPTION, MAX_CHARS, listed, plain, prose_share
+from rag.retrieve.lines import CAPTION, LINK_ONLY, MAX_CHARS, listed, plain, prose_share
 from rag.retrieve.subjects import named, own_names, said_by
 from rag.retrieve.tables import table_facts, table_row
 from rag.types import Evidence, Hit
@@ -155,6 +155,25 @@ def diverse(chosen: list[tuple[float, int, str]], ranked: list[tuple[float, int,
 
 
 REDUNDANCY = 0.2
+NEAR = 0.3
+
+
+_YEAR = re.compile(r"(?<![\d.,$])(?:19|20)\d\d(?![\d%])")
+OFF_PERIOD = 0.3
+
+
+def off_period(years: set[str], sentence: str) -> bool:
+    """Whether a sentence dates itself only in years two or more away from those asked
+    about: "we repurchased $6.0 billion in 2029" does not answer for 2031. A year next to an
+    asked one may be the same period: the quarter ended October 2030 is in fiscal 2031.
+
+    >>> off_period({"2031"}, "We repurchased $6.0 billion in 2029."), off_period({"2031"}, "None in 2030 or 2031.")
+    (True, False)
+    >>> off_period({"2030"}, "Sales of the third quarter of fiscal 2031."), off_period({"2031"}, "Sales rose.")
+    (False, False)
+    """
+    said = {int(y) for y in _YEAR.findall(sentence)}
+    return bool(years and said and all(abs(y - int(a)) >= 2 for y in said for a in years))
 
 
 def answer_size(query: str) -> int:
@@ -179,13 +198,15 @@ def key_sentences(query: str, hits: Sequence[Hit], idf: dict[str, float],
     # The prior of a sentence is the rank of the chunk it sits in: a passage of neighbouring
     # chunks (rag.retrieve.passages) holds chunks of several ranks.
     candidates, prior = [], []
+    place: dict[tuple[int, str], int] = {}  # a prose sentence's place in its passage
     for rank, hit in enumerate(hits):
         at = 0
         for s in split_sentences(hit.chunk.text):
             at = max(hit.chunk.text.find(s[:40], at), at)
-            if 20 <= len(s) <= MAX_CHARS and len(re.findall(r"[A-Za-z]{2,}", s)) >= 4:
+            if 20 <= len(s) <= MAX_CHARS and len(re.findall(r"[A-Za-z]{2,}", s)) >= 4 and not LINK_ONLY.match(s):
                 candidates.append((rank, plain(s), False))
                 prior.append(hit.rank_at(at, rank))
+                place[(rank, candidates[-1][1])] = len(place)
         for start, s in listed(hit.chunk.text):
             if len(s) <= MAX_CHARS:
                 candidates.append((rank, plain(s), False))
@@ -201,7 +222,7 @@ def key_sentences(query: str, hits: Sequence[Hit], idf: dict[str, float],
         prior += [min((r for _, r in hit.chunk_ranks), default=rank)] * len(rows)
     if not candidates:
         return []
-    parts = question_parts(query, names)
+    parts = question_parts(query, names, tails=True)
     said = [said_by(query, hit, names, subjects) for hit in hits]
     spoken = [frozenset().union(*(token_set(n) for n in s)) for s in said]
     have = [token_set(s) | spoken[r] for r, s, _ in candidates]
@@ -219,6 +240,8 @@ def key_sentences(query: str, hits: Sequence[Hit], idf: dict[str, float],
     vectors = embed(asked + [candidates[i][1] for i in keep])
     meaning = vectors[len(asked):] @ vectors[:len(asked)].T  # sentence × (question, part...)
 
+    years = set(_YEAR.findall(query))
+
     def ranked(col: int, question: str) -> list[tuple[float, int, str]]:
         # A part is scored half on itself, half on the whole question: "how long did
         # training take?" alone has lost which model it is about.
@@ -230,7 +253,8 @@ def key_sentences(query: str, hits: Sequence[Hit], idf: dict[str, float],
             rank, text, table_row = candidates[i]
             m = mix * meaning[j, col] + (1 - mix) * meaning[j, 0]
             cov = mix * covered_share(weights, have[i]) + (1 - mix) * lexical[i] if mix else lexical[i]
-            out.append((score(float(m), cov, prior[i], len(hits), wants, text, table_row), rank, text))
+            value = score(float(m), cov, prior[i], len(hits), wants, text, table_row)
+            out.append((value - OFF_PERIOD * off_period(years, text), rank, text))
         return sorted(out, key=lambda t: -t[0])
 
     # A part that names a subject of its own ("… Zorblax-3 than Zorblax-2") is answered by a
@@ -247,5 +271,12 @@ def key_sentences(query: str, hits: Sequence[Hit], idf: dict[str, float],
     whole_ranked = ranked(0, query)
     if any(own):
         whole_ranked = [t for t in whole_ranked if any(about(o, t[1], t[2]) for o in own if o)] or whole_ranked
+    if answer_type(query) is None and len(asked) == 1 and whole_ranked:
+        # An explanation reads as a paragraph: the sentences after the lead carry its argument on
+        # ("Additionally, other firms may…"), where a sentence from another page repeats the topic.
+        lead = whole_ranked[0][1:]
+        at = place.get(lead)
+        whole_ranked = sorted(((v + NEAR * (at is not None and r == lead[0] and 0 <= place.get((r, t), -99) - at <= 2),
+                                r, t) for v, r, t in whole_ranked), key=lambda x: -x[0])
     chosen = diverse(distinct([f[0] for f in firsts if f], n), distinct(whole_ranked, len(keep)), vector_of, n)
     return [Evidence(hits[rank], " ".join(s.split()), round(value, 4)) for value, rank, s in chosen]

@@ -49,6 +49,23 @@ def test_the_real_corpus_resolves_quarters_and_years(corpus_index):
     assert scope("Amazon's 2024 free cash flow") == ["amazon-10k-fy2024"]
 
 
+def test_a_segment_or_product_points_at_the_company_whose_filings_write_it(corpus_index):
+    """"The parent company" of a segment: its filings write nearly every mention of it (a
+    partner's press release names it now and then); a word the papers write too has no owner."""
+    from rag.answer import ask
+
+    settings, _ = corpus_index
+    r = HybridRetriever(settings)
+    assert (r.owner("AWS"), r.owner("H20"), r.owner("CUDA"), r.owner("GPUs")) == ("Amazon", "NVIDIA", None, None)
+    assert r.hints("Did the parent company of AWS buy back stock in 2024?").companies == ("Amazon",)
+    history = [{"role": "user", "content": "How fast did AWS grow in 2024?"},
+               {"role": "assistant", "content": "AWS grew 19% in 2024. [1]"}]
+    answer = ask("Did the parent company repurchase any of its own shares that year?", history=history,
+                 settings=settings)
+    assert "There were no repurchases of common stock in 2023 or 2024." in answer.text, answer.text
+    assert {c.doc_id for c in answer.citations} == {"amazon-10k-fy2024"}, answer.citations
+
+
 def test_filings_of_other_companies_resolve_in_their_own_calendars(financebench_index):
     r = HybridRetriever(financebench_index)
     scope = lambda q: sorted(r.scope(r.hints(q)))  # noqa: E731

@@ -139,3 +139,37 @@ def test_a_list_introduction_is_read_with_the_labels_of_its_items(embed):
                                             "learned part.")])
     top = key_sentences("What kind of scores did the Quenby ranker's training use?", hits, idf, embed, n=1)
     assert top[0].text.endswith("two kinds of scores: Exactness scores; Layout scores."), top[0].text
+
+
+@pytest.mark.slow
+def test_a_sentence_dated_years_away_gives_way_to_the_asked_year_s(embed):
+    """"None in 2030 or 2031" is short on long words; it is still prose, and the 2029 figure
+    (two years away from the asked one) does not answer for 2031."""
+    hits, idf = _titled([("Acme 10-K", "Stock Repurchase Activity\nIn March 2029, the Board authorized a program to "
+                                      "repurchase up to $10.0 billion of our common stock. We repurchased 46.2 million "
+                                      "shares of our common stock for $6.0 billion in 2029. There were no repurchases "
+                                      "of common stock in 2030 or 2031.")])
+    top = key_sentences("How many of its own shares did Acme repurchase in 2031?", hits, idf, embed, n=1)
+    assert top[0].text == "There were no repurchases of common stock in 2030 or 2031.", top[0].text
+
+
+@pytest.mark.slow
+def test_an_explanation_reads_on_in_the_lead_s_paragraph(embed):
+    hits, idf = _titled([
+        ("Acme 10-K", "Robotics products are highly competitive, change fast, and require significant investment in "
+                      "factories. Our ability to build them may depend on the supply of parts. Additionally, other "
+                      "companies may develop robots that are superior to ours or cheaper to make."),
+        ("Acme 10-K", "We are expanding our investment in robotics across the company. Robotics products compete "
+                      "in every market we sell in. Competition in robotics comes from large, well-funded rivals."),
+    ])
+    top = key_sentences("What competitive risks in robotics does Acme's 10-K set out?", hits, idf, embed, n=3)
+    assert top[0].text.startswith("Robotics products are highly competitive"), top[0].text
+    assert all(e.hit is hits[0] for e in top), [e.text for e in top]  # not a sentence from another page
+
+
+def test_a_link_alone_is_no_candidate_sentence(embed):
+    hits, idf = _titled([("Zeta README", '<a href="https://example.org/zeta"><b>Zeta: Decoupling Encoders for '
+                                         'Reading and Drawing</b></a>\n\nZeta decouples its encoders: one reads, '
+                                         'one draws.')])
+    top = key_sentences("Does Zeta decouple its encoders for reading and drawing?", hits, idf, embed, n=2)
+    assert [e.text for e in top] == ["Zeta decouples its encoders: one reads, one draws."]
