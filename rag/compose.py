@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from rag.cite import Aligned
 from rag.compute import describe
 from rag.question import question_parts
-from rag.retrieve.sentences import QUANTITY
+from rag.retrieve.sentences import QUANTITY, asks_figure
 from rag.text import is_number, tokens
 from rag.units import unit_note
 
@@ -32,9 +32,6 @@ _EXPLAIN = re.compile(r"^\s*(?:why|how (?:do|does|did|is|are|was|were|can|could)
                       r"(?:what|which) (?:[\w-]+ ){0,3}(?:risks|reasons|factors|challenges|steps|changes|measures|"
                       r"restrictions|limitations|advantages|benefits|drawbacks|differences|improvements|techniques|"
                       r"strategies|uncertainties|trends|consequences|lessons)\b)", re.I)
-_FIGURE = re.compile(r"\b(?:revenue|sales|income|earnings|margin|expenses?|cash|profit|eps|capex|capital expenditures?|"
-                     r"cost|price|ratio|percent|share|rate|growth|spen[dt]\w*|paid|assets|liabilities|debt)\b", re.I)
-
 
 def is_explanation(question: str) -> bool:
     """A question that asks why or how, or to explain, compare or describe, or has several parts.
@@ -54,15 +51,6 @@ def limit(question: str) -> int:
     (600, 1000)
     """
     return EXPLAIN_CHARS if is_explanation(question) else FACTOID_CHARS
-
-
-def asks_figure(question: str) -> bool:
-    """Whether the question asks for a number: how many/much, or a financial quantity.
-
-    >>> asks_figure("How many GPUs were used?"), asks_figure("Who founded Acme?")
-    (True, False)
-    """
-    return bool(QUANTITY.search(question) or _FIGURE.search(question))
 
 
 def lead_clause(sentence: str, question: str, max_chars: int = LEAD_CHARS) -> str:

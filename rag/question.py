@@ -171,20 +171,6 @@ def question_parts(query: str, names: Sequence[str] = (), tails: bool = False) -
     return [p for p in pieces if len(re.findall(r"[A-Za-z]{3,}", p)) >= 2] or [query.strip()]
 
 
-def carried(query: str) -> str:
-    """The tail of a resolved follow-up that asks nothing: the subject and periods carried
-    from earlier turns (``rag.followup.resolve``), which say what about, not what is asked.
-
-    >>> carried("And the gross margin? Acme FY2030"), carried("What is MLA?")
-    ('Acme FY2030', '')
-    """
-    pieces = [p.strip(" ,;") for p in re.split(r"(?<=\?)\s+", query.strip())]
-    tail = []
-    while len(pieces) > 1 and not pieces[-1].endswith("?") and not _ASKING.match(pieces[-1]):
-        tail.insert(0, pieces.pop())
-    return " ".join(tail)
-
-
 _ASKING = re.compile(r"(?:how|what|which|why|where|when|who|whether|is|are|was|were|do|does|did|can|could|and|also|"
                    r"list|name|give|explain|describe|compare|tell)\b", re.I)
 _PART = re.compile(r"(?<=\?)\s+|,?\s+and\s+(?=(?:(?:on|in|at|for|by|with|from|to|under)\s+)?"

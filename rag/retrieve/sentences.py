@@ -27,7 +27,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from rag.text import split_sentences, tokens
+from rag.text import is_number, split_sentences, tokens
 from rag.retrieve.fusion import covered_share, query_weights
 from rag.question import question_parts
 from rag.retrieve.lines import CAPTION, LINK_ONLY, MAX_CHARS, listed, plain, prose_share
@@ -87,6 +87,19 @@ ANSWER_TYPES = [(re.compile(q, re.I), re.compile(a, re.I)) for q, a in [
      r"July|August|September|October|November|December)\b"),
     (r"\b(hardware|gpus?|chips?|cluster|accelerators?)\b", r"\b(?:GPUs?|TPUs?|[AHB]\d{2,3}\b|nodes?\b|cluster)"),
 ]]
+
+
+_FIGURE = re.compile(r"\b(?:revenue|sales|income|earnings|margin|expenses?|cash|profit|eps|capex|capital expenditures?|"
+                     r"cost|price|ratio|percent|share|rate|growth|spen[dt]\w*|paid|assets|liabilities|debt)\b", re.I)
+
+
+def asks_figure(question: str) -> bool:
+    """Whether the question asks for a number: how many/much, or a financial quantity.
+
+    >>> asks_figure("How many GPUs were used?"), asks_figure("Who founded Acme?")
+    (True, False)
+    """
+    return bool(QUANTITY.search(question) or _FIGURE.search(question))
 
 
 def answer_type(question: str) -> re.Pattern | None:
@@ -174,6 +187,48 @@ def off_period(years: set[str], sentence: str) -> bool:
     """
     said = {int(y) for y in _YEAR.findall(sentence)}
     return bool(years and said and all(abs(y - int(a)) >= 2 for y in said for a in years))
+
+
+def refers_back(sentence: str, after: str, asked: set[str], idf: dict[str, float]) -> bool:
+    """Whether ``after``, the sentence that follows ``sentence``, opens by taking up what it
+    introduced: a word of it that the question did not ask about, within its first eight
+    words ("…published the Zeta rule." → "After a delay, the Zeta rule will require…"). The
+    word must be a rare one (idf at least ``RARE`` of the rarest's): "As a result of these
+    requirements" after "…requires a license" takes up nothing in particular.
+
+    >>> idf = {"agenc": 2.0, "publish": 2.0, "zeta": 9.0, "rule": 5.0, "delay": 4.0, "revenu": 1.0, "requir": 1.0}
+    >>> refers_back("The agency published the Zeta rule.", "After a delay, the rule will require a license.", {"zeta"}, idf)
+    True
+    >>> refers_back("The agency published the Zeta rule.", "Revenue rose 5% in the year.", {"zeta"}, idf)
+    False
+    """
+    rare = RARE * max(idf.values(), default=0.0)
+    mine = {t for t in token_set(sentence) if not is_number(t) and idf.get(t, rare) >= rare} - asked
+    return bool(mine & set(tokens(after)[:8]))
+
+
+RARE = 0.4
+
+
+def taken_up(chosen: list[tuple[float, int, str]], place: dict[tuple[int, str], int], asked: set[str],
+             idf: dict[str, float], n: int) -> list[tuple[float, int, str]]:
+    """``chosen`` with the lead's next sentence right after it, when that sentence takes the
+    lead up (``refers_back``): "the agency published the Zeta rule" says what the rule is
+    only with "after a delay, the rule will require a license for…". The last gives way (or
+    the sentence moves up, when it was chosen already).
+
+    >>> chosen = [(2.0, 0, "Zeta published the rule."), (1.0, 0, "Sales rose.")]
+    >>> place = {(0, "Zeta published the rule."): 0, (0, "The rule bans chips."): 1, (0, "Sales rose."): 5}
+    >>> [t for _, _, t in taken_up(chosen, place, set(), {"rule": 5.0}, 2)]
+    ['Zeta published the rule.', 'The rule bans chips.']
+    """
+    value, rank, lead = chosen[0]
+    at = place.get((rank, lead))
+    after = next((t for (r, t), a in place.items() if r == rank and at is not None and a == at + 1), None)
+    if after is None or not refers_back(lead, after, asked, idf):
+        return chosen
+    rest = [c for c in chosen[1:] if c[2] != after]  # chosen already: it moves up to read after the lead
+    return [chosen[0], (value, rank, after)] + rest[:n - 2]
 
 
 def answer_size(query: str) -> int:
@@ -279,4 +334,6 @@ def key_sentences(query: str, hits: Sequence[Hit], idf: dict[str, float],
         whole_ranked = sorted(((v + NEAR * (at is not None and r == lead[0] and 0 <= place.get((r, t), -99) - at <= 2),
                                 r, t) for v, r, t in whole_ranked), key=lambda x: -x[0])
     chosen = diverse(distinct([f[0] for f in firsts if f], n), distinct(whole_ranked, len(keep)), vector_of, n)
+    if not asks_figure(query):
+        chosen = taken_up(chosen, place, set(token_set(query)), idf, n)
     return [Evidence(hits[rank], " ".join(s.split()), round(value, 4)) for value, rank, s in chosen]

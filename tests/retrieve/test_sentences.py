@@ -173,3 +173,20 @@ def test_a_link_alone_is_no_candidate_sentence(embed):
                                          'one draws.')])
     top = key_sentences("Does Zeta decouple its encoders for reading and drawing?", hits, idf, embed, n=2)
     assert [e.text for e in top] == ["Zeta decouples its encoders: one reads, one draws."]
+
+
+@pytest.mark.slow
+def test_the_sentence_that_takes_up_the_lead_follows_it(embed):
+    """A lead that only introduces a thing ("…published the Quenby rule") is followed by the
+    sentence that says what it does, which shares no word with the question."""
+    hits, idf = _titled([
+        ("Vantor 10-K", "Export rules change often and we cannot predict them. On May 1, 2030, the agency published "
+                        "the Quenby rule, or QR, in the register. After a delay, the QR will impose a worldwide license "
+                        "requirement on products classified under code 9Z999. We may lose sales in some markets."),
+        ("Vantor 10-K", "The agency's Quenby rule may reduce the market for our products. Our competitors may gain "
+                        "from any rule that restricts us. We face risks in every market where rules change."),
+    ])
+    top = [e.text for e in key_sentences("What is the Quenby rule, and which of Vantor's products would it reach?",
+                                         hits, idf, embed, n=4)]
+    lead = top.index("On May 1, 2030, the agency published the Quenby rule, or QR, in the register.")
+    assert top[lead + 1].startswith("After a delay, the QR will impose"), top
