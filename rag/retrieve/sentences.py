@@ -302,12 +302,18 @@ def key_sentences(query: str, hits: Sequence[Hit], idf: dict[str, float],
         # training take?" alone has lost which model it is about.
         mix = 0.5 if col else 0.0
         weights = query_weights(set(tokens(question)), idf) if mix else whole
+        # The whole question's half leaves out the other parts' own words: "what was the mix,
+        # and how many tokens in total?" must not score the total's sentence on "mix". A part
+        # of fewer than two words of its own ("And the year before?") leans on the others.
+        own = set(tokens(question))
+        others = {t for k, p in enumerate(asked[1:], 1) if k != col for t in tokens(p)} - own if len(own) > 1 else set()
+        context = {t: w for t, w in whole.items() if t not in others} if mix else whole
         wants = answer_type(question)
         out = []
         for j, i in enumerate(keep):
             rank, text, table_row = candidates[i]
             m = mix * meaning[j, col] + (1 - mix) * meaning[j, 0]
-            cov = mix * covered_share(weights, have[i]) + (1 - mix) * lexical[i] if mix else lexical[i]
+            cov = mix * covered_share(weights, have[i]) + (1 - mix) * covered_share(context, have[i]) if mix else lexical[i]
             value = score(float(m), cov, prior[i], len(hits), wants, text, table_row)
             out.append((value - OFF_PERIOD * off_period(years, text), rank, text))
         return sorted(out, key=lambda t: -t[0])

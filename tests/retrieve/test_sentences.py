@@ -190,3 +190,4 @@ def test_the_sentence_that_takes_up_the_lead_follows_it(embed):
                                          hits, idf, embed, n=4)]
     lead = top.index("On May 1, 2030, the agency published the Quenby rule, or QR, in the register.")
     assert top[lead + 1].startswith("After a delay, the QR will impose"), top
+
