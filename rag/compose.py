@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from rag.cite import Aligned
 from rag.compute import describe
 from rag.question import question_parts
-from rag.retrieve.sentences import QUANTITY, asks_figure
+from rag.retrieve.sentences import asks_figure
 from rag.text import is_number, tokens
 from rag.units import unit_note
 

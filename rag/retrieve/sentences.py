@@ -27,10 +27,11 @@ from functools import lru_cache
 
 import numpy as np
 
-from rag.text import is_number, split_sentences, tokens
+from rag.text import split_sentences, tokens
 from rag.retrieve.fusion import covered_share, query_weights
 from rag.question import question_parts
 from rag.retrieve.lines import CAPTION, LINK_ONLY, MAX_CHARS, listed, plain, prose_share
+from rag.retrieve.reading import OFF_PERIOD, YEAR, off_period, read_on, taken_up
 from rag.retrieve.subjects import named, own_names, said_by
 from rag.retrieve.tables import table_facts, table_row
 from rag.types import Evidence, Hit
@@ -168,69 +169,6 @@ def diverse(chosen: list[tuple[float, int, str]], ranked: list[tuple[float, int,
 
 
 REDUNDANCY = 0.2
-NEAR = 0.3
-
-
-_YEAR = re.compile(r"(?<![\d.,$])(?:19|20)\d\d(?![\d%])")
-OFF_PERIOD = 0.3
-
-
-def off_period(years: set[str], sentence: str) -> bool:
-    """Whether a sentence dates itself only in years two or more away from those asked
-    about: "we repurchased $6.0 billion in 2029" does not answer for 2031. A year next to an
-    asked one may be the same period: the quarter ended October 2030 is in fiscal 2031.
-
-    >>> off_period({"2031"}, "We repurchased $6.0 billion in 2029."), off_period({"2031"}, "None in 2030 or 2031.")
-    (True, False)
-    >>> off_period({"2030"}, "Sales of the third quarter of fiscal 2031."), off_period({"2031"}, "Sales rose.")
-    (False, False)
-    """
-    said = {int(y) for y in _YEAR.findall(sentence)}
-    return bool(years and said and all(abs(y - int(a)) >= 2 for y in said for a in years))
-
-
-def refers_back(sentence: str, after: str, asked: set[str], idf: dict[str, float]) -> bool:
-    """Whether ``after``, the sentence that follows ``sentence``, opens by taking up what it
-    introduced: a word of it that the question did not ask about, within its first eight
-    words ("…published the Zeta rule." → "After a delay, the Zeta rule will require…"). The
-    word must be a rare one (idf at least ``RARE`` of the rarest's): "As a result of these
-    requirements" after "…requires a license" takes up nothing in particular.
-
-    >>> idf = {"agenc": 2.0, "publish": 2.0, "zeta": 9.0, "rule": 5.0, "delay": 4.0, "revenu": 1.0, "requir": 1.0}
-    >>> refers_back("The agency published the Zeta rule.", "After a delay, the rule will require a license.", {"zeta"}, idf)
-    True
-    >>> refers_back("The agency published the Zeta rule.", "Revenue rose 5% in the year.", {"zeta"}, idf)
-    False
-    """
-    rare = RARE * max(idf.values(), default=0.0)
-    mine = {t for t in token_set(sentence) if not is_number(t) and idf.get(t, rare) >= rare} - asked
-    return bool(mine & set(tokens(after)[:8]))
-
-
-RARE = 0.4
-
-
-def taken_up(chosen: list[tuple[float, int, str]], place: dict[tuple[int, str], int], asked: set[str],
-             idf: dict[str, float], n: int) -> list[tuple[float, int, str]]:
-    """``chosen`` with the lead's next sentence right after it, when that sentence takes the
-    lead up (``refers_back``): "the agency published the Zeta rule" says what the rule is
-    only with "after a delay, the rule will require a license for…". The last gives way (or
-    the sentence moves up, when it was chosen already).
-
-    >>> chosen = [(2.0, 0, "Zeta published the rule."), (1.0, 0, "Sales rose.")]
-    >>> place = {(0, "Zeta published the rule."): 0, (0, "The rule bans chips."): 1, (0, "Sales rose."): 5}
-    >>> [t for _, _, t in taken_up(chosen, place, set(), {"rule": 5.0}, 2)]
-    ['Zeta published the rule.', 'The rule bans chips.']
-    """
-    value, rank, lead = chosen[0]
-    at = place.get((rank, lead))
-    after = next((t for (r, t), a in place.items() if r == rank and at is not None and a == at + 1), None)
-    if after is None or not refers_back(lead, after, asked, idf):
-        return chosen
-    rest = [c for c in chosen[1:] if c[2] != after]  # chosen already: it moves up to read after the lead
-    return [chosen[0], (value, rank, after)] + rest[:n - 2]
-
-
 def answer_size(query: str) -> int:
     """How many key sentences an answer shows: three, four when the question has several
     parts (each part's own sentence comes first, and two still back the whole question).
@@ -295,7 +233,7 @@ def key_sentences(query: str, hits: Sequence[Hit], idf: dict[str, float],
     vectors = embed(asked + [candidates[i][1] for i in keep])
     meaning = vectors[len(asked):] @ vectors[:len(asked)].T  # sentence × (question, part...)
 
-    years = set(_YEAR.findall(query))
+    years = set(YEAR.findall(query))
 
     def ranked(col: int, question: str) -> list[tuple[float, int, str]]:
         # A part is scored half on itself, half on the whole question: "how long did
@@ -332,13 +270,8 @@ def key_sentences(query: str, hits: Sequence[Hit], idf: dict[str, float],
     whole_ranked = ranked(0, query)
     if any(own):
         whole_ranked = [t for t in whole_ranked if any(about(o, t[1], t[2]) for o in own if o)] or whole_ranked
-    if answer_type(query) is None and len(asked) == 1 and whole_ranked:
-        # An explanation reads as a paragraph: the sentences after the lead carry its argument on
-        # ("Additionally, other firms may…"), where a sentence from another page repeats the topic.
-        lead = whole_ranked[0][1:]
-        at = place.get(lead)
-        whole_ranked = sorted(((v + NEAR * (at is not None and r == lead[0] and 0 <= place.get((r, t), -99) - at <= 2),
-                                r, t) for v, r, t in whole_ranked), key=lambda x: -x[0])
+    if answer_type(query) is None and len(asked) == 1:
+        whole_ranked = read_on(whole_ranked, place)
     chosen = diverse(distinct([f[0] for f in firsts if f], n), distinct(whole_ranked, len(keep)), vector_of, n)
     if not asks_figure(query):
         chosen = taken_up(chosen, place, set(token_set(query)), idf, n)
