@@ -131,10 +131,10 @@ def add_evidence(aligned: Sequence[Aligned], evidence: Sequence[Evidence], limit
     verbatim and cited, is the most useful thing to show instead.
 
     >>> from rag.types import Chunk
-    >>> h = Hit(Chunk("c", "d", "DeepSeek-V3 has 671B parameters. It is open.", 0, 45), 1.0)
-    >>> said = [Aligned("DeepSeek-V3 is open.", h, 1.0)]
-    >>> [a.sentence for a in add_evidence(said, [Evidence(h, "DeepSeek-V3 has 671B parameters.", 2.0), Evidence(h, "It is open.", 1.0)])]
-    ['DeepSeek-V3 is open.', 'DeepSeek-V3 has 671B parameters.']
+    >>> h = Hit(Chunk("c", "d", "Zorblax-3 has 900B parameters. It is open.", 0, 43), 1.0)
+    >>> said = [Aligned("Zorblax-3 is open.", h, 1.0)]
+    >>> [a.sentence for a in add_evidence(said, [Evidence(h, "Zorblax-3 has 900B parameters.", 2.0), Evidence(h, "It is open.", 1.0)])]
+    ['Zorblax-3 is open.', 'Zorblax-3 has 900B parameters.']
     """
     out = list(aligned)
     said = set(tokens(" ".join(a.sentence for a in aligned if a.hit is not None)))

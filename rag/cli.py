@@ -115,7 +115,7 @@ def _parse_filters(pairs: tuple[str, ...]) -> dict[str, str]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            raise click.BadParameter(f"{pair!r}: use key=value, e.g. company=NVIDIA", param_hint="--filter")
+            raise click.BadParameter(f"{pair!r}: use key=value, e.g. company=Acme", param_hint="--filter")
         filters[key.strip()] = value.strip()
     return filters
 

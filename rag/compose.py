@@ -27,11 +27,12 @@ SUPPORTING = 2  # sentences after the lead of a one-part factoid (an explanation
 LEAD_CHARS = 300  # a longer lead is cut to its clause that states the figure
 _EXPLAIN = re.compile(r"^\s*(?:why|how (?:do|does|did|is|are|was|were|can|could)\b(?! (?:much|many))|explain|describe|"
                       r"what (?:is|are|was|were) (?:the )?(?:reasons?|role|purpose|impact|effect|difference|relationship)|"
-                      r"summari[sz]e|compare|"
-                      # "What risks does the report lay out?": a list of things, not one fact.
-                      r"(?:what|which) (?:[\w-]+ ){0,3}(?:risks|reasons|factors|challenges|steps|changes|measures|"
-                      r"restrictions|limitations|advantages|benefits|drawbacks|differences|improvements|techniques|"
-                      r"strategies|uncertainties|trends|consequences|lessons)\b)", re.I)
+                      r"summari[sz]e|compare)", re.I)
+# "What risks does the report lay out?": a list of things, not one fact (unless it asks a
+# figure: "What were the changes in cash?").
+_LIST = re.compile(r"^\s*(?:what|which) (?:[\w-]+ ){0,3}(?:risks|reasons|factors|challenges|steps|changes|measures|"
+                   r"restrictions|limitations|advantages|benefits|drawbacks|differences|improvements|techniques|"
+                   r"strategies|uncertainties|trends|consequences|lessons)\b", re.I)
 
 def is_explanation(question: str) -> bool:
     """A question that asks why or how, or to explain, compare or describe, or has several parts.
@@ -40,8 +41,11 @@ def is_explanation(question: str) -> bool:
     (True, False)
     >>> is_explanation("What supply risks does Acme's 10-K describe?"), is_explanation("Which risk is largest?")
     (True, False)
+    >>> is_explanation("What were the changes in cash in 2030?")
+    False
     """
-    return bool(_EXPLAIN.match(question)) or len(question_parts(question)) > 1
+    return (bool(_EXPLAIN.match(question) or _LIST.match(question) and not asks_figure(question))
+            or len(question_parts(question)) > 1)
 
 
 def limit(question: str) -> int:

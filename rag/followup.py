@@ -177,11 +177,12 @@ def completed(question: str, said: Sequence[str]) -> str:
     ''
     """
     found = []
-    for name in re.findall(r"\bthe ([A-Z][a-z]+) (?:variant|version|model|edition|release|checkpoint|one)s?\b", question):
+    for name in re.findall(r"\b(?i:the) ([A-Z][a-z]+) (?i:variant|version|model|edition|release|checkpoint|one)s?\b",
+                           question):
         for text in reversed(said):  # the latest mention
-            full = re.findall(rf"(?<![\w-])[A-Za-z][\w.]*(?:-[\w.]+)*-{re.escape(name)}(?:-[\w.]+)*(?![\w-])", text)
+            full = re.findall(rf"(?<![\w-])[A-Z0-9][\w.]*(?:-[\w.]+)*-{re.escape(name)}(?:-[\w.]+)*(?![\w-])", text)
             if full:
-                found.append(full[-1])
+                found.append(full[-1].rstrip("."))
                 break
     return " ".join(dict.fromkeys(found))
 

@@ -94,7 +94,7 @@ def shift_period(earlier: str, question: str) -> str:
 
 
 _COVERS = re.compile(r"\b(?:year|quarter|period)s? end(?:ed|ing)\s+(?:[A-Z][a-z]+\s+(?:\d{1,2},?\s+)?)?((?:19|20)\d\d)\b|"
-                     r"\b(?:FY|fiscal(?: year)?)\s?'?((?:19|20)\d\d)\b")
+                     r"\b(?:FY|fiscal(?: year)?)\s?'?((?:19|20)\d\d)\b", re.I)
 WHOLE_YEAR = re.compile(r"\b(?:full|whole|entire) (?:fiscal )?year\b|\bas a whole\b|\bannual(?:ly)?\b", re.I)
 
 

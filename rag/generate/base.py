@@ -100,15 +100,15 @@ def short_title(title: str) -> str:
     """A paper's name without its subtitle: the small model reads every prompt token
     before its first answer token, and the subtitle tells it nothing.
 
-    >>> short_title("Janus-Pro: Unified Multimodal Understanding and Generation with Data and Model Scaling")
-    'Janus-Pro'
-    >>> short_title("Day 6: One More Thing, DeepSeek-V3/R1 Inference System Overview")
-    'Day 6: One More Thing, DeepSeek-V3/R1 Inference System Overview'
-    >>> short_title("NVIDIA Corporation Form 10-K for the fiscal year ended January 26, 2025 (fiscal 2025)")
-    'NVIDIA Corporation Form 10-K for the fiscal year ended January 26, 2025 (fiscal 2025)'
+    >>> short_title("Zeta-Pro: Unified Reading and Drawing with Data and Model Scaling")
+    'Zeta-Pro'
+    >>> short_title("Day 6: One More Thing, Zorblax-3 Serving System Overview")
+    'Day 6: One More Thing, Zorblax-3 Serving System Overview'
+    >>> short_title("Acme Corporation Form 10-K for the fiscal year ended January 26, 2031 (fiscal 2031)")
+    'Acme Corporation Form 10-K for the fiscal year ended January 26, 2031 (fiscal 2031)'
     """
     head, sep, _ = title.partition(": ")
-    # Only a name ("Janus-Pro", "DeepSeek-V2"), not a generic head ("Day 6: One More Thing, ...").
+    # Only a name ("Zeta-Pro", "Zorblax-2"), not a generic head ("Day 6: One More Thing, ...").
     return head if sep and re.search(r"\w-\w|[a-z][A-Z]", head) else title
 
 

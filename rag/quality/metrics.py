@@ -66,7 +66,7 @@ def contains_quote(chunk_text: str, quote: str, min_share: float = 0.6) -> bool:
 def matches_all(patterns: Sequence[Sequence[str]], text: str) -> bool:
     """Answer correctness: every group has at least one regex alternative found (case-insensitive).
 
-    >>> matches_all([[r"\\$? ?80 ?(b|bn|billion)"], ["2024"]], "Microsoft committed $80 billion in 2024.")
+    >>> matches_all([[r"\\$? ?80 ?(b|bn|billion)"], ["2024"]], "Acme committed $80 billion in 2024.")
     True
     >>> matches_all([["85 ?%"]], "about 80%")
     False

@@ -14,8 +14,8 @@ FILTER_KEYS = ("company", "publisher", "doc_type", "form", "fiscal_year", "fisca
 def matches(chunk: Chunk, filters: dict[str, Any] | None) -> bool:
     """Whether a chunk passes metadata filters (equality, case-insensitive; dates as ISO strings).
 
-    >>> c = Chunk("i", "d", "t", 0, 1, meta={"company": "NVIDIA", "date": "2025-02-26"})
-    >>> matches(c, {"company": "nvidia", "date_from": "2025-01-01"}), matches(c, {"date_to": "2024-12-31"})
+    >>> c = Chunk("i", "d", "t", 0, 1, meta={"company": "Acme", "date": "2025-02-26"})
+    >>> matches(c, {"company": "acme", "date_from": "2025-01-01"}), matches(c, {"date_to": "2024-12-31"})
     (True, False)
     """
     for key, want in (filters or {}).items():

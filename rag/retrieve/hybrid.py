@@ -138,15 +138,19 @@ class HybridRetriever:
         stock?"), which partners' filings mention now and then. None when a document of no
         company (a paper, an article) writes it too."""
         words, bm25 = set(tokens(name)), self.bm25
-        if not words or name in self._owners:  # a scan of every chunk: ~10 ms on 25k
-            return self._owners.get(name)
-        said = Counter(self._docs[c.doc_id].get("company") for c in bm25.chunks
-                       if words <= self._token_sets.get(c.id, frozenset()))
+        with self._lock:  # one index's fields together: a reload swaps them all
+            docs, token_sets, cache = self._docs, self._token_sets, self._owners
+        if not words or name in cache:  # a scan of every chunk: ~10 ms on 25k
+            return cache.get(name)
+        said = Counter(docs[c.doc_id].get("company") or None for c in bm25.chunks
+                       if words <= token_sets.get(c.id, frozenset()))
         company, n = said.most_common(1)[0] if said else (None, 0)
-        if len(self._owners) > 10_000:  # users' names are many; the cache stays small
-            self._owners.clear()
-        self._owners[name] = str(company) if company and None not in said and n >= OWNS * sum(said.values()) else None
-        return self._owners[name]
+        found = str(company) if company and None not in said and n >= OWNS * sum(said.values()) else None
+        if len(cache) > 10_000:  # users' names are many; the cache stays small
+            with self._lock:
+                self._owners = cache = {}
+        cache[name] = found
+        return found
 
     def canonical(self, query: str) -> str:
         """The query with trading symbols spelled as the company's name ("JnJ's margin" →

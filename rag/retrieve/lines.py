@@ -65,10 +65,12 @@ def plain(sentence: str) -> str:
     'Read the Zeta report first.'
     """
     sentence = re.sub(r"!?\[([^\]]*)\]\([^)\s]*\)", r"\1", sentence)
-    sentence = re.sub(r"</?[A-Za-z][^<>]*>", "", sentence)
+    sentence = _TAG.sub("", sentence)
     return re.sub(r"(\*\*|__|`)", "", sentence)
 
 
 # A line that is a link and nothing else (a README's "<a href=…>Paper title</a>") names a
 # document; it states nothing, yet its title shares every word of a question about it.
-LINK_ONLY = re.compile(r"^\W*(?:<a\b[^>]*>.*</a>|!?\[[^\]]*\]\([^)]*\))\W*$", re.S)
+LINK_ONLY = re.compile(r"^\W*(?:<a\b[^>]*>(?:(?!</?a\b).)*</a>|!?\[[^\]]*\]\([^)]*\))\W*$", re.S)
+# The tags a README wraps text in; "--model <name>" keeps its placeholder.
+_TAG = re.compile(r"</?(?:a|b|i|em|strong|img|br|p|span|div|sup|sub|code|h[1-6]|center|font)\b[^<>]*>", re.I)

@@ -35,7 +35,7 @@ def read_on(ranked: Ranked, place: dict[tuple[int, str], int]) -> Ranked:
 NEAR = 0.3  # set by hand and checked on every eval set (README): a paragraph's pull, under a passage's rank prior
 
 
-YEAR = re.compile(r"(?<![\d.,$])(?:19|20)\d\d(?![\d%])")
+YEAR = re.compile(r"(?<![\d.,$])(?:199\d|20[0-3]\d)(?![\d%])")  # not "a context of 2048"
 OFF_PERIOD = 0.3  # as much as holding the asked kind of answer: a dated figure of another year is none
 
 
@@ -56,7 +56,7 @@ def off_period(years: set[str], sentence: str) -> bool:
 def refers_back(sentence: str, after: str, asked: set[str], idf: dict[str, float]) -> bool:
     """Whether ``after``, the sentence that follows ``sentence``, opens by taking up what it
     introduced: a word of it that the question did not ask about, within its first eight
-    words ("…published the Zeta rule." → "After a delay, the Zeta rule will require…"). The
+    content words (``tokens``: no stop words, stemmed) ("…published the Zeta rule." → "After a delay, the Zeta rule will require…"). The
     word must be a rare one (idf at least ``RARE`` of the rarest's): "As a result of these
     requirements" after "…requires a license" takes up nothing in particular.
 
@@ -85,7 +85,11 @@ def taken_up(chosen: list[tuple[float, int, str]], place: dict[tuple[int, str], 
     >>> place = {(0, "Zeta published the rule."): 0, (0, "The rule bans chips."): 1, (0, "Sales rose."): 5}
     >>> [t for _, _, t in taken_up(chosen, place, set(), {"rule": 5.0}, 2)]
     ['Zeta published the rule.', 'The rule bans chips.']
+    >>> [t for _, _, t in taken_up(chosen, place, set(), {"rule": 5.0}, 1)]
+    ['Zeta published the rule.']
     """
+    if n < 2 or not chosen:
+        return chosen[:n]
     value, rank, lead = chosen[0]
     at = place.get((rank, lead))
     after = next((t for (r, t), a in place.items() if r == rank and at is not None and a == at + 1), None)

@@ -21,6 +21,7 @@ answered, and the rest filled, only by sentences about one of its sides.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Sequence
 from functools import lru_cache
@@ -110,7 +111,11 @@ def answer_type(question: str) -> re.Pattern | None:
     True
     >>> answer_type("What is MLA?") is None
     True
+    >>> answer_type("Were they licensed to resume sales?") is None  # yes or no, not an amount of sales
+    True
     """
+    if _YES_NO.match(question) and not QUANTITY.search(question):
+        return None
     for asks, answers in ANSWER_TYPES:
         if asks.search(question):
             return answers
@@ -118,6 +123,7 @@ def answer_type(question: str) -> re.Pattern | None:
 
 
 _ANY_FIGURE = re.compile(_NUM)
+_YES_NO = re.compile(r"^\s*(?:is|are|was|were|did|does|do|has|have|had|can|could|will|would)\b", re.I)
 
 @lru_cache(maxsize=8192)
 def token_set(sentence: str) -> frozenset[str]:
@@ -176,7 +182,7 @@ def answer_size(query: str) -> int:
     >>> answer_size("What is RoPE?"), answer_size("What is RoPE, and why is it used?")
     (3, 4)
     """
-    return ANSWER_SENTENCES + (len(question_parts(query)) > 1)
+    return ANSWER_SENTENCES + (len(question_parts(query, tails=True)) > 1)
 
 
 def key_sentences(query: str, hits: Sequence[Hit], idf: dict[str, float],
@@ -191,7 +197,8 @@ def key_sentences(query: str, hits: Sequence[Hit], idf: dict[str, float],
     # The prior of a sentence is the rank of the chunk it sits in: a passage of neighbouring
     # chunks (rag.retrieve.passages) holds chunks of several ranks.
     candidates, prior = [], []
-    place: dict[tuple[int, str], int] = {}  # a prose sentence's place in its passage
+    place: dict[tuple[int, str], int] = {}  # a prose sentence's place in its passage (its first, if repeated)
+    order = itertools.count()
     for rank, hit in enumerate(hits):
         at = 0
         for s in split_sentences(hit.chunk.text):
@@ -199,7 +206,7 @@ def key_sentences(query: str, hits: Sequence[Hit], idf: dict[str, float],
             if 20 <= len(s) <= MAX_CHARS and len(re.findall(r"[A-Za-z]{2,}", s)) >= 4 and not LINK_ONLY.match(s):
                 candidates.append((rank, plain(s), False))
                 prior.append(hit.rank_at(at, rank))
-                place[(rank, candidates[-1][1])] = len(place)
+                place.setdefault((rank, candidates[-1][1]), next(order))
         for start, s in listed(hit.chunk.text):
             if len(s) <= MAX_CHARS:
                 candidates.append((rank, plain(s), False))
@@ -273,6 +280,6 @@ def key_sentences(query: str, hits: Sequence[Hit], idf: dict[str, float],
     if answer_type(query) is None and len(asked) == 1:
         whole_ranked = read_on(whole_ranked, place)
     chosen = diverse(distinct([f[0] for f in firsts if f], n), distinct(whole_ranked, len(keep)), vector_of, n)
-    if not asks_figure(query):
+    if not asks_figure(query) or answer_type(query) is None:  # no figure asked, or a yes or no
         chosen = taken_up(chosen, place, set(token_set(query)), idf, n)
     return [Evidence(hits[rank], " ".join(s.split()), round(value, 4)) for value, rank, s in chosen]

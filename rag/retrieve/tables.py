@@ -1,8 +1,8 @@
 """Table rows restated as sentences: each value paired with its column's period.
 
-Financial answers live in table rows ("AWS | 90,757 | 107,556"), which read as nothing
+Financial answers live in table rows ("Cloud | 90,757 | 107,556"), which read as nothing
 on their own: the columns' years sit lines above, the unit ("in millions") above that.
-A row restated with its headers ("AWS: 90,757 (2023); 107,556 (2024), in millions.")
+A row restated with its headers ("Cloud: 90,757 (2023); 107,556 (2024), in millions.")
 is a fact a question can match, a small model can copy and a reader can check. Every
 token of the restatement is in the passage, so the citation checker still verifies it.
 
@@ -59,8 +59,8 @@ def _periods(line: str) -> list[str]:
 def _row(line: str) -> tuple[str, list[str]] | None:
     """(label, values) of a table row, or None.
 
-    >>> _row("AWS | 90,757 | 107,556"), _row("Revenue $ 130,497 $ 60,922 Up 114%")
-    (('AWS', ['90,757', '107,556']), ('Revenue', ['$ 130,497', '$ 60,922']))
+    >>> _row("Cloud | 90,757 | 107,556"), _row("Revenue $ 130,497 $ 60,922 Up 114%")
+    (('Cloud', ['90,757', '107,556']), ('Revenue', ['$ 130,497', '$ 60,922']))
     >>> _row("On May 9, 2030, the agency told us that a license is required for exports of our chips.") is None
     True
     """
@@ -181,10 +181,10 @@ def table_facts(text: str) -> list[str]:
     period labels repeat (a level above it was lost) restates nothing.
 
     >>> for fact in table_facts("Net sales (in millions):\nYear Ended December 31,\n2023 | 2024\nNet Sales:\n"
-    ...                         "AWS | 90,757 | 107,556\nPercentage Growth:\nAWS | 13 | 19\nAWS | 1 | 2 | 3"):
+    ...                         "Cloud | 90,757 | 107,556\nPercentage Growth:\nCloud | 13 | 19\nCloud | 1 | 2 | 3"):
     ...     print(fact)
-    Net Sales AWS: 90,757 (2023); 107,556 (2024), in millions.
-    Percentage Growth AWS: 13% (2023); 19% (2024).
+    Net Sales Cloud: 90,757 (2023); 107,556 (2024), in millions.
+    Percentage Growth Cloud: 13% (2023); 19% (2024).
     >>> table_facts("Year Ended\nJan 26, 2025 Jan 28, 2024 Change\n($ in millions, except per share data)\n"
     ...             "Revenue $ 130,497 $ 60,922 Up 114%\nNet income per share $ 2.94 $ 1.19 Up 147%")
     ['Revenue: $ 130,497 (Jan 26, 2025); $ 60,922 (Jan 28, 2024), in millions.', 'Net income per share: $ 2.94 (Jan 26, 2025); $ 1.19 (Jan 28, 2024).']
@@ -215,7 +215,7 @@ def table_facts(text: str) -> list[str]:
             if "|" in line or not header:
                 above.append([c for c in _cells(line) if c])
             elif len(line) < 60 and not re.search(r"\d", line) and not _CHANGE.fullmatch(line):
-                group = line.strip(" :")  # "Net Sales:", "AWS": the rows below belong to it
+                group = line.strip(" :")  # "Net Sales:", "Cloud": the rows below belong to it
             continue
         label, values = row
         # A cell table must match its header exactly. PDF text has no cells: the change
@@ -224,7 +224,7 @@ def table_facts(text: str) -> list[str]:
         if (len(values) != width) if "|" in line else not len(header) <= len(values) <= len(header) + 2:
             continue
         rows, above = rows + 1, []
-        if re.search(r"percent|%", group, re.I):  # "Percentage Growth: AWS | 13 | 19" means 13% and 19%
+        if re.search(r"percent|%", group, re.I):  # "Percentage Growth: Cloud | 13 | 19" means 13% and 19%
             values = [v if v.endswith("%") or not re.search(r"\d", v) else v + "%" for v in values]
         pairs = "; ".join(f"{v} ({h})" for v, h in zip(values, header))
         facts.append(f"{group + ' ' if group else ''}{label}: {pairs}{_unit_for(unit, group + ' ' + label, values)}.")

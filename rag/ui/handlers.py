@@ -34,8 +34,8 @@ def new_session() -> dict[str, Any]:
 def filters_from(company, publisher, doc_type, doc_id, date_from, date_to) -> dict[str, str]:
     """The filter controls as ``ask()`` filters; a malformed date is a ConfigError the page shows.
 
-    >>> filters_from("NVIDIA", None, "", None, "2025-01-01 00:00:00", "")
-    {'company': 'NVIDIA', 'date_from': '2025-01-01'}
+    >>> filters_from("Acme", None, "", None, "2025-01-01 00:00:00", "")
+    {'company': 'Acme', 'date_from': '2025-01-01'}
     """
     filters = {"company": company, "publisher": publisher, "doc_type": doc_type, "doc_id": doc_id}
     filters = {k: v for k, v in filters.items() if v}
