@@ -1,14 +1,19 @@
-"""How key sentences read together (pure): an explanation goes on in its lead's paragraph,
-a lead that only introduces something is followed by the sentence that takes it up, and a
-sentence dated years away from the asked period gives way. ``rag.retrieve.sentences`` uses
-them on its ranked (score, passage rank, text) triples; ``place`` gives each prose sentence's
-position, consecutive within its passage."""
+"""How key sentences read together (pure): an explanation goes on in its lead's paragraph;
+a lead that only introduces something is followed by the sentence that takes it up; a
+sentence dated years away from the asked period gives way; and a comparison whose sides
+have no names is answered by the lead and its counterpart in another document.
+``rag.retrieve.sentences`` uses them on its ranked (score, passage rank, text) triples;
+``place`` gives each prose sentence's position, consecutive within its passage."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+
+import numpy as np
 
 from rag.text import is_number, tokens
+from rag.types import Hit
 
 Ranked = list[tuple[float, int, str]]
 
@@ -99,3 +104,31 @@ def taken_up(chosen: list[tuple[float, int, str]], place: dict[tuple[int, str], 
     return [chosen[0], (value, rank, after)] + rest[:n - 2]
 
 
+DIFFERS = re.compile(r"\b(?:compare[ds]?|comparison|differ\w*|the same as|versus|vs\.?)\b", re.I)
+LIKE = 1.0  # set by hand: a counterpart's likeness to the lead (a cosine) weighs as much as its own score
+
+
+def counterpart(chosen: Ranked, ranked: Ranked, hits: Sequence[Hit], vector_of: dict[str, np.ndarray], n: int) -> Ranked:
+    """A comparison whose sides have no names ("is the setup in that report the same as the
+    one later reported?") is answered by the lead and by its counterpart in another document:
+    the sentence of another document that is best by score plus ``LIKE`` × likeness to the
+    lead ("each unit spans 18 nodes" ↔ "the minimum unit consists of 40 nodes").
+
+    >>> from rag.types import Chunk
+    >>> hits = [Hit(Chunk("a", "d1", "x", 0, 1), 1.0), Hit(Chunk("b", "d2", "x", 0, 1), 0.9)]
+    >>> v = {"Units span 18 nodes.": np.array([1.0, 0.0]), "Units are big.": np.array([0.0, 1.0]),
+    ...      "A unit has 40 nodes.": np.array([0.9, 0.44]), "Serving is cheap.": np.array([0.0, 1.0])}
+    >>> ranked = [(2.0, 0, "Units span 18 nodes."), (1.9, 0, "Units are big."), (1.5, 1, "Serving is cheap."),
+    ...           (1.4, 1, "A unit has 40 nodes.")]
+    >>> [t for _, _, t in counterpart(ranked[:2], ranked, hits, v, 2)]
+    ['Units span 18 nodes.', 'A unit has 40 nodes.']
+    """
+    lead = chosen[0]
+    doc = hits[lead[1]].chunk.doc_id
+    if lead[2] not in vector_of:
+        return chosen
+    others = [t for t in ranked if hits[t[1]].chunk.doc_id != doc and t[2] in vector_of]
+    if not others:
+        return chosen
+    best = max(others, key=lambda t: t[0] + LIKE * float(vector_of[t[2]] @ vector_of[lead[2]]))
+    return [lead, best] + [c for c in chosen[1:] if c[2] != best[2]][:n - 2]

@@ -191,3 +191,20 @@ def test_the_sentence_that_takes_up_the_lead_follows_it(embed):
     lead = top.index("On May 1, 2030, the agency published the Quenby rule, or QR, in the register.")
     assert top[lead + 1].startswith("After a delay, the QR will impose"), top
 
+
+
+
+@pytest.mark.slow
+def test_an_unnamed_comparison_is_answered_by_the_lead_and_its_counterpart(embed):
+    """"That report" against "the service": neither side has a name; the other document's
+    sentence most like the lead answers for it (40 nodes beside 18)."""
+    hits, idf = _titled([
+        ("Zorblax serving notes", "Serving is split into a prefill stage and a decode stage for online use. Each "
+                                  "decode unit spans 18 nodes, where each GPU holds 2 experts. Each decode unit is "
+                                  "restarted daily for online traffic."),
+        ("Zorblax-3 report", "We separate the prefill and decode stages to serve online traffic. The minimum decode "
+                             "unit consists of 40 nodes with 320 GPUs. The decode stage is being tuned further."),
+    ])
+    top = [e.text for e in key_sentences("Is the decode unit laid out in that report the same as the one later "
+                                         "reported for the service, or how does it differ?", hits, idf, embed, n=3)]
+    assert any("40 nodes" in t for t in top) and any("18 nodes" in t for t in top), top
