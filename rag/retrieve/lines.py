@@ -35,11 +35,15 @@ _LABEL = re.compile(r"^[ \t]*[•▪●◦*-][ \t]*([^:\n]{2,60}):", re.M)
 def listed(text: str) -> list[tuple[int, str]]:
     r"""A list's introduction with the labels of its items, and where the introduction starts
     in ``text``: "…two kinds of losses:" says what kind only with "Span loss" and "Tag loss",
-    which open the bullets below it. Only for a list whose every item opens with a "Label:".
+    which open the bullets below it. For a list whose every item opens with a "Label:"; a
+    short list of short items (reasons, steps) is read whole: "…lower for the following
+    reasons:" says nothing without them.
 
     >>> listed("Zeta uses two\nlosses:\n• Span loss: it scores spans.\n• Tag loss: it scores\ntags.\nNext.")
     [(0, 'Zeta uses two losses: Span loss; Tag loss.')]
-    >>> listed("Steps:\n- first do this\n- then that")
+    >>> listed("Revenue is lower for these reasons:\n- prices are lower,\n- some use is free.")
+    [(0, 'Revenue is lower for these reasons: prices are lower; some use is free.')]
+    >>> listed("Steps:\n- first do this\n- then that")  # an introduction of one word says nothing
     []
     """
     out = []
@@ -49,10 +53,20 @@ def listed(text: str) -> list[tuple[int, str]]:
         start = max(0, m.start(1) - MAX_CHARS)
         before = split_sentences(text[start:m.end(1)])  # the intro may span lines
         intro = before[-1] if before else ""
+        whole = [" ".join(x.split()).rstrip(",;.") for x in re.split(r"^[ \t]*[•▪●◦*-][ \t]*", m.group(2), flags=re.M)[1:]]
         if intro and len(labels) == len(items) >= 2:
-            at = text.rfind(intro, start, m.end(1))
-            out.append((max(at, 0), f"{' '.join(intro.split())} {'; '.join(' '.join(x.split()) for x in labels)}."))
+            named = labels
+        elif intro and len(re.findall(r"[A-Za-z]{3,}", intro)) >= 3 and 2 <= len(whole) <= SHORT_LIST \
+                and all(len(x) <= SHORT_ITEM for x in whole):
+            named = whole
+        else:
+            continue
+        at = text.rfind(intro, start, m.end(1))
+        out.append((max(at, 0), f"{' '.join(intro.split())} {'; '.join(' '.join(x.split()) for x in named)}."))
     return out
+
+
+SHORT_LIST, SHORT_ITEM = 5, 120  # a list read whole: a few items of a clause each
 
 
 def plain(sentence: str) -> str:

@@ -208,3 +208,15 @@ def test_an_unnamed_comparison_is_answered_by_the_lead_and_its_counterpart(embed
     top = [e.text for e in key_sentences("Is the decode unit laid out in that report the same as the one later "
                                          "reported for the service, or how does it differ?", hits, idf, embed, n=3)]
     assert any("40 nodes" in t for t in top) and any("18 nodes" in t for t in top), top
+
+
+@pytest.mark.slow
+def test_a_short_list_is_read_whole_with_its_introduction(embed):
+    hits, idf = _titled([("Zeta serving notes", "Zeta could earn $500,000 a day at full price. However, its actual "
+                                                "revenue is much lower for the following reasons:\n- the Lite model "
+                                                "is priced lower,\n- only some services are paid (the app is free),"
+                                                "\n- night-time discounts apply off-peak.\n\nServing runs on 200 "
+                                                "nodes.")])
+    top = [e.text for e in key_sentences("Why is Zeta's actual revenue so much lower?", hits, idf, embed, n=2)]
+    assert any("following reasons: the Lite model is priced lower; only some services are paid (the app is free); "
+               "night-time discounts apply off-peak." in t for t in top), top
