@@ -122,7 +122,11 @@ def counterpart(chosen: Ranked, ranked: Ranked, hits: Sequence[Hit], vector_of: 
     ...           (1.4, 1, "A unit has 40 nodes.")]
     >>> [t for _, _, t in counterpart(ranked[:2], ranked, hits, v, 2)]
     ['Units span 18 nodes.', 'A unit has 40 nodes.']
+    >>> [t for _, _, t in counterpart(ranked[:2], ranked, hits, v, 1)]
+    ['Units span 18 nodes.']
     """
+    if n < 2 or not chosen:
+        return chosen[:n]
     lead = chosen[0]
     doc = hits[lead[1]].chunk.doc_id
     if lead[2] not in vector_of:
