@@ -42,7 +42,7 @@ another other year quarter month period before after earlier later previous prio
 # "What is MLA?" asks what a name is; "What about MLA?" asks nothing of its own.
 _DEFINES = re.compile(r"^\s*(?:what|who)(?:'s| is| are| was| were)\b", re.I)
 _KINDS = re.compile(r"^[A-Z]{2,}s$")  # "GPUs", "LLMs": a kind of thing, which no document is about
-_COMPARES = re.compile(r"\b(compare[ds]?|comparison|versus|vs\.?|differ\w*)\b", re.I)
+COMPARES = re.compile(r"\b(compare[ds]?|comparison|versus|vs\.?|differ\w*)\b", re.I)
 def names(question: str, common: Callable[[str], bool] | None = None) -> list[str]:
     """The names a question gives: capitalized or model-like words that are neither
     question words, periods, nor (``common(word)``) words the sources write in lower case.
@@ -109,7 +109,7 @@ def stands_alone(question: str, common: Callable[[str], bool] | None = None,
     given = [n for n in names(question, common) if subject is None or subject(n)]
     if not given or not (own_words(question, common) or _DEFINES.match(question)):
         return False
-    compares = bool(_COMPARES.search(question))
+    compares = bool(COMPARES.search(question))
     return not (compares and len(given) == 1)
 
 
@@ -144,7 +144,7 @@ def resolve(question: str, history: Sequence[dict] | None, common: Callable[[str
         whole = bool(WHOLE_YEAR.search(turn))
         # "What does its 10-K for the more recent of those years say?": one of the years named.
         chosen = one_of(turn, named_years)
-        if [n for n in names(turn, common) if subject is None or subject(n)] and (_COMPARES.search(turn) or not own):
+        if [n for n in names(turn, common) if subject is None or subject(n)] and (COMPARES.search(turn) or not own):
             # "…compare with Acme's 2030?", "And Acme?": the earlier ask, in a period counted from it.
             pieces = [shift_period(p, turn) if anchored(turn) else p for p in pieces] + [turn]
         elif own:  # the earlier subject carries over

@@ -29,6 +29,7 @@ def prose_share(sentence: str) -> float:
 
 
 _LISTED = re.compile(r"([^\n]*?:)[ \t]*\n((?:[ \t]*[•▪●◦*-][ \t]*[^\n]*(?:\n|$)(?:(?![ \t]*[•▪●◦*-])[^\n]+(?:\n|$))*)+)")
+_BULLET = re.compile(r"^[ \t]*[•▪●◦*-][ \t]*", re.M)
 _LABEL = re.compile(r"^[ \t]*[•▪●◦*-][ \t]*([^:\n]{2,60}):", re.M)
 
 
@@ -48,13 +49,12 @@ def listed(text: str) -> list[tuple[int, str]]:
     """
     out = []
     for m in _LISTED.finditer(text):
-        items = re.findall(r"^[ \t]*[•▪●◦*-]", m.group(2), re.M)
         labels = _LABEL.findall(m.group(2))
         start = max(0, m.start(1) - MAX_CHARS)
         before = split_sentences(text[start:m.end(1)])  # the intro may span lines
         intro = before[-1] if before else ""
-        whole = [" ".join(x.split()).rstrip(",;.") for x in re.split(r"^[ \t]*[•▪●◦*-][ \t]*", m.group(2), flags=re.M)[1:]]
-        if intro and len(labels) == len(items) >= 2:
+        whole = [" ".join(x.split()).rstrip(",;.") for x in _BULLET.split(m.group(2))[1:]]  # each item, whole
+        if intro and len(labels) == len(whole) >= 2:
             named = labels
         elif intro and len(re.findall(r"[A-Za-z]{3,}", intro)) >= 3 and 2 <= len(whole) <= SHORT_LIST \
                 and all(len(x) <= SHORT_ITEM for x in whole):

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from rag.followup import COMPARES
 from rag.text import is_number, tokens
 from rag.types import Hit
 
@@ -104,7 +105,20 @@ def taken_up(chosen: list[tuple[float, int, str]], place: dict[tuple[int, str], 
     return [chosen[0], (value, rank, after)] + rest[:n - 2]
 
 
-DIFFERS = re.compile(r"\b(?:compare[ds]?|comparison|differ\w*|the same as|versus|vs\.?)\b", re.I)
+_SAME_AS = re.compile(r"\bthe same as\b", re.I)
+
+
+def compares(question: str) -> bool:
+    """Whether a question compares: the follow-up words for it (``rag.followup.COMPARES``), or
+    "the same as".
+
+    >>> compares("Is it the same as the one in the report?"), compares("How does it differ?"), compares("Why?")
+    (True, True, False)
+    """
+    return bool(COMPARES.search(question) or _SAME_AS.search(question))
+
+
+
 LIKE = 1.0  # set by hand: a counterpart's likeness to the lead (a cosine) weighs as much as its own score
 
 

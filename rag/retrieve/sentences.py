@@ -32,7 +32,7 @@ from rag.text import split_sentences, tokens
 from rag.retrieve.fusion import covered_share, query_weights
 from rag.question import question_parts
 from rag.retrieve.lines import CAPTION, LINK_ONLY, MAX_CHARS, listed, plain, prose_share
-from rag.retrieve.reading import DIFFERS, OFF_PERIOD, YEAR, counterpart, off_period, read_on, taken_up
+from rag.retrieve.reading import OFF_PERIOD, YEAR, compares, counterpart, off_period, read_on, taken_up
 from rag.retrieve.subjects import named, own_names, said_by
 from rag.retrieve.tables import table_facts, table_row
 from rag.types import Evidence, Hit
@@ -282,6 +282,6 @@ def key_sentences(query: str, hits: Sequence[Hit], idf: dict[str, float],
     chosen = diverse(distinct([f[0] for f in firsts if f], n), distinct(whole_ranked, len(keep)), vector_of, n)
     if not asks_figure(query) or answer_type(query) is None:  # no figure asked, or a yes or no
         chosen = taken_up(chosen, place, set(token_set(query)), idf, n)
-    if DIFFERS.search(query) and not any(own) and chosen:
+    if compares(query) and not any(own) and chosen:
         chosen = counterpart(chosen, whole_ranked, hits, vector_of, n)
     return [Evidence(hits[rank], " ".join(s.split()), round(value, 4)) for value, rank, s in chosen]
