@@ -25,12 +25,14 @@ FACTOID_CHARS = 600
 EXPLAIN_CHARS = 1000
 SUPPORTING = 2  # sentences after the lead of a one-part factoid (an explanation gets one more)
 LEAD_CHARS = 300  # a longer lead is cut to its clause that states the figure
-_EXPLAIN = re.compile(r"^\s*(?:why|how (?:do|does|did|is|are|was|were|can|could)\b(?! (?:much|many))|explain|describe|"
+# A follow-up may open with a word that carries on the talk: "So why…?", "And how…?".
+_OPENER = r"^\s*(?:(?:so|and|but|then|okay|ok|well)\b[\s,]+)?"
+_EXPLAIN = re.compile(_OPENER + r"(?:why|how (?:do|does|did|is|are|was|were|can|could)\b(?! (?:much|many))|explain|describe|"
                       r"what (?:is|are|was|were) (?:the )?(?:reasons?|role|purpose|impact|effect|difference|relationship)|"
                       r"summari[sz]e|compare)", re.I)
 # "What risks does the report lay out?": a list of things, not one fact (unless it asks a
 # figure: "What were the changes in cash?").
-_LIST = re.compile(r"^\s*(?:what|which) (?:[\w-]+ ){0,3}(?:risks|reasons|factors|challenges|steps|changes|measures|"
+_LIST = re.compile(_OPENER + r"(?:what|which) (?:[\w-]+ ){0,3}(?:risks|reasons|factors|challenges|steps|changes|measures|"
                    r"restrictions|limitations|advantages|benefits|drawbacks|differences|improvements|techniques|"
                    r"strategies|uncertainties|trends|consequences|lessons)\b", re.I)
 
@@ -41,8 +43,8 @@ def is_explanation(question: str) -> bool:
     (True, False)
     >>> is_explanation("What supply risks does Acme's 10-K describe?"), is_explanation("Which risk is largest?")
     (True, False)
-    >>> is_explanation("What were the changes in cash in 2030?")
-    False
+    >>> is_explanation("What were the changes in cash in 2030?"), is_explanation("So why is it lower?")
+    (False, True)
     """
     return (bool(_EXPLAIN.match(question) or _LIST.match(question) and not asks_figure(question))
             or len(question_parts(question)) > 1)

@@ -33,17 +33,18 @@ _BULLET = re.compile(r"^[ \t]*[•▪●◦*-][ \t]*", re.M)
 _LABEL = re.compile(r"^[ \t]*[•▪●◦*-][ \t]*([^:\n]{2,60}):", re.M)
 
 
-def listed(text: str) -> list[tuple[int, str]]:
-    r"""A list's introduction with the labels of its items, and where the introduction starts
-    in ``text``: "…two kinds of losses:" says what kind only with "Span loss" and "Tag loss",
-    which open the bullets below it. For a list whose every item opens with a "Label:"; a
-    short list of short items (reasons, steps) is read whole: "…lower for the following
-    reasons:" says nothing without them.
+def listed(text: str) -> list[tuple[int, int, str]]:
+    r"""A list's introduction with the labels of its items, with where in ``text`` the lines
+    it restates start and end: "…two kinds of losses:" says what kind only with "Span loss"
+    and "Tag loss", which open the bullets below it. For a list whose every item opens with
+    a "Label:" (it restates the introduction); a short list of short items (reasons, steps)
+    is read whole, items and all: "…lower for the following reasons:" says nothing without
+    them, and an item alone tells one reason of several.
 
     >>> listed("Zeta uses two\nlosses:\n• Span loss: it scores spans.\n• Tag loss: it scores\ntags.\nNext.")
-    [(0, 'Zeta uses two losses: Span loss; Tag loss.')]
+    [(0, 21, 'Zeta uses two losses: Span loss; Tag loss.')]
     >>> listed("Revenue is lower for these reasons:\n- prices are lower,\n- some use is free.")
-    [(0, 'Revenue is lower for these reasons: prices are lower; some use is free.')]
+    [(0, 75, 'Revenue is lower for these reasons: prices are lower; some use is free.')]
     >>> listed("Steps:\n- first do this\n- then that")  # an introduction of one word says nothing
     []
     """
@@ -55,14 +56,14 @@ def listed(text: str) -> list[tuple[int, str]]:
         intro = before[-1] if before else ""
         whole = [" ".join(x.split()).rstrip(",;.") for x in _BULLET.split(m.group(2))[1:]]  # each item, whole
         if intro and len(labels) == len(whole) >= 2:
-            named = labels
+            named, end = labels, m.end(1)
         elif intro and len(re.findall(r"[A-Za-z]{3,}", intro)) >= 3 and 2 <= len(whole) <= SHORT_LIST \
                 and all(len(x) <= SHORT_ITEM for x in whole):
-            named = whole
+            named, end = whole, m.end()
         else:
             continue
         at = text.rfind(intro, start, m.end(1))
-        out.append((max(at, 0), f"{' '.join(intro.split())} {'; '.join(' '.join(x.split()) for x in named)}."))
+        out.append((max(at, 0), end, f"{' '.join(intro.split())} {'; '.join(' '.join(x.split()) for x in named)}."))
     return out
 
 

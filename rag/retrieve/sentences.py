@@ -200,17 +200,22 @@ def key_sentences(query: str, hits: Sequence[Hit], idf: dict[str, float],
     place: dict[tuple[int, str], int] = {}  # a prose sentence's place in its passage (its first, if repeated)
     order = itertools.count()
     for rank, hit in enumerate(hits):
+        lists = [(start, end, s) for start, end, s in listed(hit.chunk.text) if len(s) <= MAX_CHARS]
         at = 0
         for s in split_sentences(hit.chunk.text):
             at = max(hit.chunk.text.find(s[:40], at), at)
+            # A line that a list candidate restates whole is no candidate of its own: an item
+            # alone would outrank the list and then bar it as a repeat.
+            if any(start <= at < end for start, end, _ in lists):
+                continue
             if 20 <= len(s) <= MAX_CHARS and len(re.findall(r"[A-Za-z]{2,}", s)) >= 4 and not LINK_ONLY.match(s):
                 candidates.append((rank, plain(s), False))
                 prior.append(hit.rank_at(at, rank))
                 place.setdefault((rank, candidates[-1][1]), next(order))
-        for start, s in listed(hit.chunk.text):
-            if len(s) <= MAX_CHARS:
-                candidates.append((rank, plain(s), False))
-                prior.append(hit.rank_at(start, rank))
+        for start, _, s in lists:
+            candidates.append((rank, plain(s), False))
+            prior.append(hit.rank_at(start, rank))
+            place.setdefault((rank, candidates[-1][1]), next(order))
     for rank, hit in enumerate(hits):
         # Not ``hit.passage``: its "…" line would read as a row group's label.
         facts = table_facts(f"{hit.context}\n{hit.chunk.text}" if hit.context else hit.chunk.text)

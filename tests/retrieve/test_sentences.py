@@ -220,3 +220,16 @@ def test_a_short_list_is_read_whole_with_its_introduction(embed):
     top = [e.text for e in key_sentences("Why is Zeta's actual revenue so much lower?", hits, idf, embed, n=2)]
     assert any("following reasons: the Lite model is priced lower; only some services are paid (the app is free); "
                "night-time discounts apply off-peak." in t for t in top), top
+
+
+@pytest.mark.slow
+def test_an_item_of_a_list_read_whole_is_no_candidate_of_its_own(embed):
+    # The question's words are the first item's: alone, that item would outrank the list and
+    # then bar it as a repeat, leaving the other reasons out.
+    hits, idf = _titled([("Zeta serving notes", "Zeta's actual revenue is much lower for the following reasons:\n"
+                                                "- the Lite model is priced far lower than Zeta Pro,\n- only some "
+                                                "services are paid (the app is free),\n- night-time discounts apply "
+                                                "off-peak.\n\nServing runs on 200 nodes.")])
+    top = [e.text for e in key_sentences("So why is the Lite model priced lower than Zeta Pro?", hits, idf, embed, n=2)]
+    assert "night-time discounts apply off-peak" in top[0], top
+    assert not any(t.startswith("- the Lite model") for t in top), top
