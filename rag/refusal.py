@@ -2,8 +2,8 @@
 
 Cheapest first: an instruction that is not a question about the sources; no passage covers
 enough of the question (off-topic); a name appears in no passage; then the key sentences'
-passages: a named company with no document of the asked period, a quarter no passage
-speaks of, a company no key sentence speaks for, and a figure from a passage about
+passages: a named company with no document of the asked period, a year or quarter no
+passage speaks of, a company no key sentence speaks for, and a figure from a passage about
 something else. Each reason says what to ask instead. All functions here are pure.
 """
 
@@ -93,12 +93,14 @@ def evidence_refusal(query: str, evidence: Sequence[Evidence], hints: Hints,
         # "How many daily active users…": what is counted must be in a key sentence; a
         # count of something else (GPU hours for megawatt-hours) is no answer.
         return f"No passage found for this question counts {counted.group(1)}."
-    if asks and hints.years and not hints.quarter and not hints.dates and not any(
-            period_match(e.hit.chunk.meta, hints) > 0 or any(re.search(rf"\b{y}\b", e.text) for y in hints.years)
-            for e in evidence):
-        # A figure for a year no key sentence's document covers and no key sentence names.
-        return (f"No passage found gives figures for {', '.join(hints.years)}: the closest are from "
-                f"{evidence[0].hit.chunk.meta.get('title', evidence[0].hit.chunk.doc_id)}. "
+    if hints.years and not hints.quarter and not hints.dates and not any(
+            (period_match(e.hit.chunk.meta, hints) > 0 if asks else of_year(e.hit.chunk.meta, hints))
+            or any(re.search(rf"\b{y}\b", e.text) for y in hints.years) for e in evidence):
+        # A year no key sentence's document covers and no key sentence names. For a figure a
+        # document of no period may hold it; anything else ("Who won the 2030 cup?") is
+        # answered only by a passage of that year, or one that names it.
+        return (f"No passage found {'gives figures for' if asks else 'speaks of'} {', '.join(hints.years)}: the "
+                f"closest are from {evidence[0].hit.chunk.meta.get('title', evidence[0].hit.chunk.doc_id)}. "
                 "Ask about a period the indexed documents cover.")
     period = fiscal_quarter(query) if asks else None
     if period and not any(_of_quarter(e.hit.chunk, *period) for e in evidence):
@@ -135,6 +137,21 @@ _ENTITY = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][\w-]*[A-Za-z0-9])")
 # Question words, and the vocabulary of the sources' own forms (a 10-K rarely writes "SEC").
 _COMMON = frozenset("""I What How When Where Which Who Why Does Did Do Is Are Was Were And But Or If The A An In On
 For Of To By With From At As It Its Their This That These Those Q1 Q2 Q3 Q4 U.S US USD GAAP SEC Form Inc""".split())
+
+
+def of_year(meta: dict, hints: Hints) -> bool:
+    """A document of the asked year: a filing of that period (``period_match``), else one
+    dated that year or whose title names it.
+
+    >>> h = parse_hints("What did the 2030 survey find?")
+    >>> of_year({"date": "2030-05-01"}, h), of_year({"date": "2031-01-09", "title": "Survey 2030"}, h)
+    (True, True)
+    >>> of_year({"date": "2031-01-09"}, h), of_year({"fiscal_year": "2030"}, h)
+    (False, True)
+    """
+    if meta.get("fiscal_year") or meta.get("period_end"):
+        return period_match(meta, hints) > 0
+    return str(meta.get("date", ""))[:4] in hints.years or any(y in str(meta.get("title", "")) for y in hints.years)
 
 
 def _of_quarter(chunk, quarter: str, year: str) -> bool:

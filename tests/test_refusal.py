@@ -89,3 +89,15 @@ def test_a_year_named_in_passing_does_not_answer_a_missing_period():
     hints = parse_hints("What was Acme's revenue for fiscal year 2033?", ["Acme"])
     reason = evidence_refusal("What was Acme's revenue for fiscal year 2033?", evidence, hints, periodless=periodless)
     assert "fiscal 2030" in reason and "2033" in reason
+
+
+def test_a_question_of_another_year_is_answered_only_by_a_passage_of_that_year_or_naming_it():
+    # A paper's few-shot prompt shares "who won … cup" with a trivia question, not its year.
+    paper = Chunk("p1", "zeta-paper", "Q: Who won the first quenby cup? A: Vantor.", 0, 44,
+                  meta={"title": "Zeta: a language model", "date": "2031-06-01"})
+    hit = Hit(paper, 1.0, coverage=0.8)
+    evidence = [Evidence(hit, paper.text, 2.0)]
+    assert "speaks of 2027" in refusal_reason("Who won the 2027 Quenby Cup?", [hit], evidence, 0.3)
+    assert refusal_reason("Who won the 2031 Quenby Cup?", [hit], evidence, 0.3) == ""  # the paper's year
+    named = [Evidence(hit, "Vantor won the Quenby Cup in 2027.", 2.0)]
+    assert refusal_reason("Who won the 2027 Quenby Cup?", [hit], named, 0.3) == ""
