@@ -18,7 +18,7 @@ from rag.errors import QuestionError, RagError
 from rag.followup import names, own_words, resolve
 from rag.generate.base import REFUSAL, get_generator, split_reasoning
 from rag.parts import by_part, compared, conjoined, distinct_periods, drop_names
-from rag.question import parse, question_parts, subjects
+from rag.question import parse, question_parts, rejoin, subjects
 from rag.refusal import evidence_refusal, instruction_refusal, missing_entities, passage_refusal, question_names
 from rag.retrieve.hybrid import HybridRetriever
 from rag.retrieve.sentences import answer_size
@@ -138,7 +138,7 @@ class Assistant:
                                     lambda part, found: passage_refusal(part, found, self.settings.refusal_threshold,
                                                                         common=common))
             if len(missing) < len(parts):  # the rest is answered, and the answer says what is missing
-                core = " ".join(p for p in parts if p not in missing)
+                core = rejoin([p for p in parts if p not in missing])
             missing = missing if len(missing) < len(parts) else []
         elif len(parts) > 1 and distinct_periods([self.retriever.hints(p) for p in parts]):
             # "between the quarter ended … and the one ended …": each period retrieved, as a comparison's sides are.
@@ -171,7 +171,7 @@ class Assistant:
             if len(failed) == len(sides):
                 reason = judged[sides[0]]
             elif failed:
-                missing, core = missing + failed, " ".join(s for s in sides if s not in failed)
+                missing, core = missing + failed, rejoin([s for s in sides if s not in failed])
                 hints = self.retriever.hints(core)
         else:
             reason = reason or evidence_refusal(core, evidence, hints, common, self.retriever.periodless(hints))

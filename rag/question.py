@@ -155,6 +155,8 @@ def question_parts(query: str, names: Sequence[str] = (), tails: bool = False) -
     (['How many leases end between fiscal 2030 and 2032?'], ['Is the trade-off between speed and cost shown?'])
     >>> question_parts("Was the permit granted, and on what terms?")
     ['Was the permit granted', 'on what terms?']
+    >>> question_parts("How much did Acme spend, and did Zeta spend anything?")
+    ['How much did Acme spend', 'did Zeta spend anything?']
     >>> question_parts("What were Research and Development expenses?")
     ['What were Research and Development expenses?']
     >>> question_parts("What is MLA?")
@@ -171,10 +173,24 @@ def question_parts(query: str, names: Sequence[str] = (), tails: bool = False) -
     return [p for p in pieces if len(re.findall(r"[A-Za-z]{3,}", p)) >= 2] or [query.strip()]
 
 
+def rejoin(parts: Sequence[str]) -> str:
+    """Parts as one question again, each ending in "?", so ``question_parts`` finds them again
+    (joined by a space alone, "…in Q3 2030" + "did Zeta buy any?" would read as one part).
+
+    >>> rejoin(["How much did Acme spend", "did Zeta spend anything?"])
+    'How much did Acme spend? did Zeta spend anything?'
+    >>> question_parts(rejoin(["How much did Acme spend", "did Zeta spend anything?"]))
+    ['How much did Acme spend?', 'did Zeta spend anything?']
+    """
+    return " ".join(p if p.rstrip().endswith("?") else f"{p.rstrip(' .,;')}?" for p in parts)
+
+
 _ASKING = re.compile(r"(?:how|what|which|why|where|when|who|whether|is|are|was|were|do|does|did|can|could|and|also|"
                    r"list|name|give|explain|describe|compare|tell)\b", re.I)
 _PART = re.compile(r"(?<=\?)\s+|,?\s+and\s+(?=(?:(?:on|in|at|for|by|with|from|to|under)\s+)?"
-                   r"(?:how|what|which|why|where|when|who|whether)\b)", re.I)  # "…, and on what terms?"
+                   r"(?:how|what|which|why|where|when|who|whether)\b)"  # "…, and on what terms?"
+                   r"|,\s+and\s+(?=(?:did|does|do|is|are|was|were|has|have|had|can|could|will|would)\s)",  # ", and did Zeta…?"
+                   re.I)
 _NAME = r"[A-Z][\w.-]*[A-Za-z0-9](?:\s[A-Z][\w.-]*[A-Za-z0-9])*"
 _NAMES = re.compile(rf"(?<!^)\b({_NAME}(?:['’]s)?) (?:and|than|versus|vs\.?|against|compared (?:with|to)) (?:the )?"
                     rf"({_NAME}(?:['’]s)?)(?![\w-])")

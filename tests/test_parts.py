@@ -1,6 +1,9 @@
-"""One answer per part (pure): which questions compare subjects, and how their hits are merged."""
+"""One answer per part: which questions compare subjects, and how their hits are merged
+(pure), and a comparison answered on the real corpus."""
 
 from __future__ import annotations
+
+import pytest
 
 from rag.parts import by_part, compared, conjoined, drop_names, interleave
 from rag.types import Chunk, Hit
@@ -31,3 +34,16 @@ def test_a_part_without_passages_is_reported_missing_and_the_rest_kept():
 def test_names_the_sources_lack_are_dropped_from_a_conjoined_question():
     assert conjoined("Acme versus Zeta?") and not conjoined("What did Acme earn?")
     assert drop_names("What did Acme and Zeta's unit earn?", ["Zeta"]) == "What did Acme and unit earn?"
+
+
+@pytest.mark.slow
+def test_a_comparison_with_a_yes_or_no_side_answers_both_sides(corpus_index):
+    """", and did <Name> …?" is a part of its own, and the parts stay apart after each side's
+    retrieval: the second side's short answer is not dropped as a repeat of the first's."""
+    from rag.answer import ask
+
+    settings, _ = corpus_index
+    answer = ask("How much of its own stock did NVIDIA repurchase in the quarter ending October 27, 2024, and did "
+                 "Amazon repurchase any shares during 2024?", settings=settings)
+    assert "There were no repurchases of common stock in 2023 or 2024." in answer.text, answer.text
+    assert {"amazon-10k-fy2024", "nvidia-10q-q3-fy2025"} <= {c.doc_id for c in answer.citations}, answer.citations

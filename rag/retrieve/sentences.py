@@ -131,18 +131,21 @@ def token_set(sentence: str) -> frozenset[str]:
     return frozenset(tokens(sentence))
 
 
-def distinct(ranked: Sequence[tuple[float, int, str]], n: int) -> list[tuple[float, int, str]]:
-    """The best ``n``, skipping any that mostly repeats one already taken.
+def distinct(ranked: Sequence[tuple[float, int, str]], n: int, of=min) -> list[tuple[float, int, str]]:
+    """The best ``n``, skipping any that mostly repeats one already taken: ``SAME`` of the
+    shorter's words (``of=max``: of the longer's, so only a near copy is a repeat).
 
     >>> distinct([(3, 0, "Sales to two customers were 11% and 13%."), (2, 1, "Sales to two customers were 11% and 13%."),
     ...           (1, 0, "Revenue rose.")], 2)
     [(3, 0, 'Sales to two customers were 11% and 13%.'), (1, 0, 'Revenue rose.')]
+    >>> len(distinct([(2, 0, "Acme bought stock for $5 in 2030."), (1, 1, "Zeta bought no stock in 2030.")], 2, of=max))
+    2
     """
     chosen: list[tuple[float, int, str]] = []
     seen: list[frozenset[str]] = []
     for item in ranked:
         toks = token_set(item[2])
-        if any(len(toks & s) >= SAME * max(1, min(len(toks), len(s))) for s in seen):
+        if any(len(toks & s) >= SAME * max(1, of(len(toks), len(s))) for s in seen):
             continue
         chosen.append(item)
         seen.append(toks)
@@ -273,7 +276,9 @@ def key_sentences(query: str, hits: Sequence[Hit], idf: dict[str, float],
     own = own_names(parts, subjects)
 
     def about(names_: Sequence[str], rank: int, text: str) -> bool:
-        return all(n in said[rank] or named(n, text) for n in names_)
+        # In a document about one of the part's names, or naming them all: a part's second
+        # name is often a term ("the SFT dataset built for Zorblax-3"), not a second subject.
+        return any(n in said[rank] for n in names_) or all(named(n, text) for n in names_)
 
     firsts = [distinct([t for t in ranked(col, part) if about(own[col - 1], t[1], t[2])] or ranked(col, part), 1)
               for col, part in enumerate(asked[1:], 1)]
@@ -284,7 +289,9 @@ def key_sentences(query: str, hits: Sequence[Hit], idf: dict[str, float],
         whole_ranked = [t for t in whole_ranked if any(about(o, t[1], t[2]) for o in own if o)] or whole_ranked
     if answer_type(query) is None and len(asked) == 1:
         whole_ranked = read_on(whole_ranked, place)
-    chosen = diverse(distinct([f[0] for f in firsts if f], n), distinct(whole_ranked, len(keep)), vector_of, n)
+    # Each part's own sentence is a repeat only when it copies another's nearly whole: "There
+    # were no repurchases of common stock in 2024" shares most of its few words with any buyback.
+    chosen = diverse(distinct([f[0] for f in firsts if f], n, of=max), distinct(whole_ranked, len(keep)), vector_of, n)
     if not asks_figure(query) or answer_type(query) is None:  # no figure asked, or a yes or no
         chosen = taken_up(chosen, place, set(token_set(query)), idf, n)
     if compares(query) and not any(own) and chosen:

@@ -233,3 +233,33 @@ def test_an_item_of_a_list_read_whole_is_no_candidate_of_its_own(embed):
     top = [e.text for e in key_sentences("So why is the Lite model priced lower than Zeta Pro?", hits, idf, embed, n=2)]
     assert "night-time discounts apply off-peak" in top[0], top
     assert not any(t.startswith("- the Lite model") for t in top), top
+
+
+@pytest.mark.slow
+def test_a_part_s_short_answer_is_no_repeat_of_another_part_s(embed):
+    # "There were no repurchases…" shares most of its few words with Acme's buyback
+    # sentences; it is still the only answer to the second part.
+    hits, idf = _titled([
+        ("Acme Form 10-Q", "As of October 1, 2030, we were authorized to repurchase up to $40 billion of our common "
+                           "stock. We repurchased 90 million shares of our common stock for $11 billion during the "
+                           "third quarter of 2030."),
+        ("Zeta Form 10-K", "There were no repurchases of common stock in 2030. Zeta's board authorized a program "
+                           "in 2028."),
+    ])
+    top = key_sentences("How much stock did Acme repurchase in the third quarter of 2030? Did Zeta repurchase any "
+                        "shares in 2030?", hits, idf, embed, n=3, subjects=["Acme", "Zeta"])
+    assert "There were no repurchases of common stock in 2030." in [e.text for e in top], [e.text for e in top]
+
+
+@pytest.mark.slow
+def test_a_part_s_term_need_not_be_named_in_a_document_about_its_subject(embed):
+    # "SFT" is a term of the first part: the Zorblax-3 report's "about 700k samples" answers it.
+    hits, idf = _titled([
+        ("Zorblax-3: Reasoning by Reward", "Non-reasoning data: for writing and translation we reuse the SFT "
+                                           "dataset of Zorblax-2. We fine-tune the base model for two epochs on the "
+                                           "curated dataset of about 700k samples."),
+        ("Quenby Math Corpus", "After four iterations, we end up with 30M mathematical web pages, totaling 90B tokens."),
+    ])
+    top = key_sentences("How many samples were in the SFT dataset built for Zorblax-3? How many pages does "
+                        "Quenby's math corpus hold?", hits, idf, embed, n=3, subjects=["Zorblax-3", "SFT", "Quenby"])
+    assert any("700k samples" in e.text for e in top), [e.text for e in top]
