@@ -17,7 +17,7 @@ from rag.config import Settings
 from rag.errors import QuestionError, RagError
 from rag.followup import names, own_words, resolve
 from rag.generate.base import REFUSAL, get_generator, split_reasoning
-from rag.parts import by_part, compared, conjoined, distinct_periods, drop_names
+from rag.parts import by_part, compared, conjoined, distinct_periods, drop_names, sides_of
 from rag.question import parse, question_parts, rejoin, subjects
 from rag.refusal import evidence_refusal, instruction_refusal, missing_entities, passage_refusal, question_names
 from rag.retrieve.hybrid import HybridRetriever
@@ -131,7 +131,8 @@ class Assistant:
         core, missing = asked.core, []
         # Names the index does not know count too: "Acme and Zeta" splits even if Zeta is missing.
         parts = question_parts(core, self.retriever.companies + names(core, common), tails=True)
-        sided = compared(parts, common)
+        sided = compared(sides_of(parts, common), common)
+        parts = sides_of(parts, common) if sided else parts
         if sided:  # each subject retrieved, each part checked
             extra = " ".join(asked.statements + asked.definitions)
             hits, missing = by_part(parts, hits, k, lambda part: self.retriever.retrieve(f"{part} {extra}", k, filters),

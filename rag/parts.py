@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from rag.followup import names
+from rag.question import rejoin
 from rag.types import Hit
 
 
@@ -30,6 +31,24 @@ def compared(parts: Sequence[str], common: Callable[[str], bool] | None = None) 
         return False
     subjects = [frozenset(names(p, common)) for p in parts]
     return all(subjects) and len(set(subjects)) == len(subjects)
+
+
+def sides_of(parts: Sequence[str], common: Callable[[str], bool] | None = None) -> list[str]:
+    """The parts as a comparison's sides: a part that names no subject belongs to the side
+    before it ("…how much did Zeta sell, and how fast did it grow?" is one side, Zeta's).
+
+    >>> sides_of(["What did Acme earn", "how much did Zeta sell", "how fast did it grow?"])
+    ['What did Acme earn', 'how much did Zeta sell? how fast did it grow?']
+    >>> sides_of(["Which chips trained Acme's model", "how long did it take?"])
+    ["Which chips trained Acme's model? how long did it take?"]
+    """
+    out: list[str] = []
+    for part in parts:
+        if out and not names(part, common):
+            out[-1] = rejoin([out[-1], part])
+        else:
+            out.append(part)
+    return out
 
 
 def interleave(rankings: Sequence[Sequence[Hit]], k: int) -> list[Hit]:

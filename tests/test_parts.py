@@ -47,3 +47,18 @@ def test_a_comparison_with_a_yes_or_no_side_answers_both_sides(corpus_index):
                  "Amazon repurchase any shares during 2024?", settings=settings)
     assert "There were no repurchases of common stock in 2023 or 2024." in answer.text, answer.text
     assert {"amazon-10k-fy2024", "nvidia-10q-q3-fy2025"} <= {c.doc_id for c in answer.citations}, answer.citations
+
+
+@pytest.mark.slow
+def test_a_side_asked_in_two_parts_is_still_one_side(corpus_index):
+    """"…how much did AWS sell in 2024 and how quickly did it grow?" names no subject in its
+    last part; that part belongs to the AWS side, so the question is still a comparison whose
+    sides are each retrieved (it used to be refused: no Amazon passage was found)."""
+    from rag.answer import ask
+
+    settings, _ = corpus_index
+    answer = ask("What was NVIDIA's revenue for fiscal year 2025, and how much did AWS sell in 2024 and how quickly "
+                 "did it grow?", settings=settings)
+    assert not answer.refused, answer.reason
+    cited = {c.doc_id for c in answer.citations}
+    assert "amazon-10k-fy2024" in cited and any(d.startswith("nvidia-") for d in cited), cited

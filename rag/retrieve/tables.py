@@ -181,10 +181,13 @@ def table_facts(text: str) -> list[str]:
     period labels repeat (a level above it was lost) restates nothing.
 
     >>> for fact in table_facts("Net sales (in millions):\nYear Ended December 31,\n2023 | 2024\nNet Sales:\n"
-    ...                         "Cloud | 90,757 | 107,556\nPercentage Growth:\nCloud | 13 | 19\nCloud | 1 | 2 | 3"):
+    ...                         "Cloud | 90,757 | 107,556\nPercentage Growth:\nCloud | 13 | 19\nCloud | 1 | 2 | 3\n"
+    ...                         "Sales Mix:\nStores | 61% | 60%\nCloud | 16 | 17"):
     ...     print(fact)
     Net Sales Cloud: 90,757 (2023); 107,556 (2024), in millions.
     Percentage Growth Cloud: 13% (2023); 19% (2024).
+    Sales Mix Stores: 61% (2023); 60% (2024).
+    Sales Mix Cloud: 16% (2023); 17% (2024).
     >>> table_facts("Year Ended\nJan 26, 2025 Jan 28, 2024 Change\n($ in millions, except per share data)\n"
     ...             "Revenue $ 130,497 $ 60,922 Up 114%\nNet income per share $ 2.94 $ 1.19 Up 147%")
     ['Revenue: $ 130,497 (Jan 26, 2025); $ 60,922 (Jan 28, 2024), in millions.', 'Net income per share: $ 2.94 (Jan 26, 2025); $ 1.19 (Jan 28, 2024).']
@@ -194,6 +197,7 @@ def table_facts(text: str) -> list[str]:
     width, rows = 0, 0
     above: list[list[str]] = []  # pipe header lines just above the period line
     group, unit, pending = "", "", ""
+    in_group, shares = 0, False  # rows read under the group's label; its first row's figures were shares
     for line in _join_headers(text.splitlines()):
         line = line.strip()
         if m := _UNIT.search(line):
@@ -207,7 +211,7 @@ def table_facts(text: str) -> list[str]:
         if periods := _periods(line):
             stacked = _stack(periods, above[-2:])
             header = stacked if len(set(stacked)) == len(stacked) else []
-            width, rows, group, above = _width(line, periods), 0, "", []
+            width, rows, group, above, in_group = _width(line, periods), 0, "", [], 0
             unit, pending = pending, ""
             continue
         row = _row(line) if header else None
@@ -216,6 +220,7 @@ def table_facts(text: str) -> list[str]:
                 above.append([c for c in _cells(line) if c])
             elif len(line) < 60 and not re.search(r"\d", line) and not _CHANGE.fullmatch(line):
                 group = line.strip(" :")  # "Net Sales:", "Cloud": the rows below belong to it
+                in_group = 0
             continue
         label, values = row
         # A cell table must match its header exactly. PDF text has no cells: the change
@@ -224,7 +229,10 @@ def table_facts(text: str) -> list[str]:
         if (len(values) != width) if "|" in line else not len(header) <= len(values) <= len(header) + 2:
             continue
         rows, above = rows + 1, []
-        if re.search(r"percent|%", group, re.I):  # "Percentage Growth: Cloud | 13 | 19" means 13% and 19%
+        # A group's first row alone may carry the "%": "Sales Mix: Stores | 61% | 60%", then "Cloud | 16 | 17".
+        shares = all(v.endswith("%") for v in values) if not in_group else shares
+        in_group += 1
+        if re.search(r"percent|%", group, re.I) or group and shares:  # "Percentage Growth: Cloud | 13 | 19": 13% and 19%
             values = [v if v.endswith("%") or not re.search(r"\d", v) else v + "%" for v in values]
         pairs = "; ".join(f"{v} ({h})" for v, h in zip(values, header))
         facts.append(f"{group + ' ' if group else ''}{label}: {pairs}{_unit_for(unit, group + ' ' + label, values)}.")
