@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import threading
-from collections import Counter
 from collections.abc import Mapping
 from functools import cached_property
 from typing import Any, Protocol
@@ -21,15 +20,13 @@ from rag.retrieve.hints import Hints, boost, formal, mentions, parse_hints, peri
 from rag.retrieve.statements import statement_pages, statements_asked
 from rag.retrieve.dense import nearest
 from rag.followup import names as question_names
-from rag.retrieve.passages import join, runs, widen
+from rag.retrieve.passages import header_above, join, runs, widen
 from rag.retrieve.sentences import key_sentences
-from rag.retrieve.tables import carried_header
+from rag.retrieve.subjects import owner_of, word_count
 from rag.types import Evidence, Hit
 
 _token_set = token_set  # the coverage rerank's fallback for a chunk without a stored set
 
-
-OWNS = 0.8  # share of a name's mentions in one company's documents that makes it that company's
 
 
 class Retriever(Protocol):
@@ -142,10 +139,7 @@ class HybridRetriever:
             docs, token_sets, cache = self._docs, self._token_sets, self._owners
         if not words or name in cache:  # a scan of every chunk: ~10 ms on 25k
             return cache.get(name)
-        said = Counter(docs[c.doc_id].get("company") or None for c in bm25.chunks
-                       if words <= token_sets.get(c.id, frozenset()))
-        company, n = said.most_common(1)[0] if said else (None, 0)
-        found = str(company) if company and None not in said and n >= OWNS * sum(said.values()) else None
+        found = owner_of(docs[c.doc_id].get("company") for c in bm25.chunks if words <= token_sets.get(c.id, frozenset()))
         if len(cache) > 10_000:  # users' names are many; the cache stays small
             with self._lock:
                 self._owners = cache = {}
@@ -214,7 +208,7 @@ class HybridRetriever:
                 self._text = "\n".join(c.text for c in bm25.chunks)
                 self._lowered = self._text.lower()
             w = word.lower()
-            lower, spots = _word_count(self._text, w), _word_count(self._lowered, w)
+            lower, spots = word_count(self._text, w), word_count(self._lowered, w)
             self._common[word] = spots > 0 and 3 * lower >= spots
         return self._common[word]
 
@@ -299,32 +293,5 @@ class HybridRetriever:
         return hits
 
     def _above(self, chunk_id: str) -> str:
-        """The header of the table a passage opens inside: a statement split across chunks
-        leaves its later rows without their years and unit. Read from the chunks above it
-        on the same page (up to three), which is where a reader would look."""
         at = self._position.get(chunk_id)
-        chunks = self._bm25.chunks
-        if at is None or chunks[at].page is None:
-            return ""
-        here = chunks[at]
-        above = [c.text for c in chunks[max(0, at - 3):at]
-                 if (c.doc_id, c.page) == (here.doc_id, here.page) and c.char_start < here.char_start]
-        return carried_header("\n".join(above)) if above else ""
-
-
-def _word_count(text: str, word: str) -> int:
-    """How often ``word`` stands alone in ``text``, not in a URL, handle or hyphenated name.
-    A literal search and a look at the neighbours: a regex with look-arounds is 10× slower.
-
-    >>> _word_count("real gains; the real-time feed; www.real.com; Real; real.", "real")
-    2
-    """
-    n, start = 0, text.find(word)
-    while start != -1:
-        end = start + len(word)
-        before, after = text[start - 1:start] if start else " ", text[end:end + 2] + "  "
-        if not (before.isalnum() or before in "-/.@_") and not (after[0].isalnum() or after[0] in "-/@_"
-                                                               or (after[0] == "." and after[1].isalnum())):
-            n += 1
-        start = text.find(word, end)
-    return n
+        return "" if at is None else header_above(self._bm25.chunks, at)

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from rag.retrieve.lines import prose_share
+from rag.retrieve.tables import carried_header
 from rag.types import Chunk
 
 MAX_RUN = 3  # chunks in one passage: ~700 word pieces, a page of a paper or a statement table
@@ -111,3 +112,21 @@ def join(parts: Sequence[Chunk]) -> Chunk:
     first = parts[0]
     return Chunk(Chunk.make_id(first.doc_id, first.char_start, text), first.doc_id, text, first.char_start,
                  parts[-1].char_end, first.page, first.section, first.meta)
+
+
+def header_above(chunks: Sequence[Chunk], at: int) -> str:
+    r"""The header of the table the chunk at ``at`` opens inside: a statement split across
+    chunks leaves its later rows without their years and unit. Read from the chunks above
+    it on the same page (up to three), which is where a reader would look.
+
+    >>> page = [Chunk("a", "d", "Cash flows (in millions)\n2030 2029\nNet income 7 6", 0, 50, page=4),
+    ...         Chunk("b", "d", "Other, net (2) (4)", 50, 68, page=4)]
+    >>> header_above(page, 1)
+    '(in millions)\nCash flows\n2030 2029'
+    """
+    here = chunks[at]
+    if here.page is None:
+        return ""
+    above = [c.text for c in chunks[max(0, at - 3):at]
+             if (c.doc_id, c.page) == (here.doc_id, here.page) and c.char_start < here.char_start]
+    return carried_header("\n".join(above)) if above else ""
