@@ -155,6 +155,8 @@ def question_parts(query: str, names: Sequence[str] = (), tails: bool = False) -
     (['How many leases end between fiscal 2030 and 2032?'], ['Is the trade-off between speed and cost shown?'])
     >>> question_parts("Was the permit granted, and on what terms?")
     ['Was the permit granted', 'on what terms?']
+    >>> question_parts("A report said Acme spent $9 billion. What do its own filings show?")
+    ['A report said Acme spent $9 billion.', 'What do its own filings show?']
     >>> question_parts("How much did Acme spend, and did Zeta spend anything?")
     ['How much did Acme spend', 'did Zeta spend anything?']
     >>> question_parts("What were Research and Development expenses?")
@@ -187,7 +189,7 @@ def rejoin(parts: Sequence[str]) -> str:
 
 _ASKING = re.compile(r"(?:how|what|which|why|where|when|who|whether|is|are|was|were|do|does|did|can|could|and|also|"
                    r"list|name|give|explain|describe|compare|tell)\b", re.I)
-_PART = re.compile(r"(?<=\?)\s+|,?\s+and\s+(?=(?:(?:on|in|at|for|by|with|from|to|under)\s+)?"
+_PART = re.compile(r"(?<=\?)\s+|(?<=[a-z0-9%)]\.)\s+(?=(?-i:What|How|Which|Who|When|Where|Why|Does|Did|Do|Is|Are|Was|Were)\b)|,?\s+and\s+(?=(?:(?:on|in|at|for|by|with|from|to|under)\s+)?"
                    r"(?:how|what|which|why|where|when|who|whether)\b)"  # "…, and on what terms?"
                    r"|,\s+and\s+(?=(?:did|does|do|is|are|was|were|has|have|had|can|could|will|would)\s)",  # ", and did Zeta…?"
                    re.I)

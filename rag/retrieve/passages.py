@@ -117,7 +117,8 @@ def join(parts: Sequence[Chunk]) -> Chunk:
 def header_above(chunks: Sequence[Chunk], at: int) -> str:
     r"""The header of the table the chunk at ``at`` opens inside: a statement split across
     chunks leaves its later rows without their years and unit. Read from the chunks above
-    it on the same page (up to three), which is where a reader would look.
+    it on the same page (up to three), which is where a reader would look; in a document
+    without pages, from the three chunks before it.
 
     >>> page = [Chunk("a", "d", "Cash flows (in millions)\n2030 2029\nNet income 7 6", 0, 50, page=4),
     ...         Chunk("b", "d", "Other, net (2) (4)", 50, 68, page=4)]
@@ -125,8 +126,6 @@ def header_above(chunks: Sequence[Chunk], at: int) -> str:
     '(in millions)\nCash flows\n2030 2029'
     """
     here = chunks[at]
-    if here.page is None:
-        return ""
     above = [c.text for c in chunks[max(0, at - 3):at]
              if (c.doc_id, c.page) == (here.doc_id, here.page) and c.char_start < here.char_start]
     return carried_header("\n".join(above)) if above else ""

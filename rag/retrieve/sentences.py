@@ -56,6 +56,8 @@ def score(meaning: float, coverage: float, rank: int, k: int, wants: re.Pattern 
     1.9
     >>> round(score(0.6, 0.5, 0, 5, money, "Revenue grew in 2024."), 2)
     1.6
+    >>> round(score(0.6, 0.5, 0, 5, money, "Capex: (9,100) (2030); (8,200) (2029), in millions.", table_row=True), 2)
+    1.9
     >>> round(score(0.6, 0.5, 0, 5, money, "55.0 74.7 43.0 SDXL 63.2"), 2)
     0.6
     """
@@ -81,7 +83,7 @@ ANSWER_TYPES = [(re.compile(q, re.I), re.compile(a, re.I)) for q, a in [
     (r"\bcapital expenditures?\b", r"(?:purchases? of|additions to|payments for|investments? in) (?:property|plant)|"
      r"capital (?:expenditures|spending)"),
     (r"\b(cost|spend|spent|revenue|price|sales|budget|charge|income|expenditures?|paid|earn\w*|worth)\b",
-     r"\$\s?\d|" + _NUM + r"\s*(?:billion|million|trillion)\b|\bdollars\b"),
+     r"\$\s?\d|" + _NUM + r"\s*(?:billion|million|trillion)\b|\bdollars\b|, in (?:thousands|millions|billions)\.$"),
     (r"\bhow (big|large)\b|\bsize\b|\bhow many (tokens|parameters)\b",
      _NUM + r"\s*(?:[kmbt]|gb|tb|billion|million|trillion|tokens|parameters)\b"),
     (r"\bhow (does|did|do) .{2,60}\b(do|perform|score)\b", r"\d\.\d|\d\s*%"),  # scores, not counts

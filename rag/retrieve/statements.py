@@ -26,7 +26,8 @@ STATEMENTS = [(re.compile(q, re.I), re.compile(h, re.I)) for q, h in [
 # Line items and the statement that reports them, for a question that names the item but
 # not the statement ("net PP&E" is a balance-sheet figure). Accounting, not any company.
 LINE_ITEMS = [(re.compile(p, re.I), where) for p, where in [
-    (r"capital expenditures?|capex|purchases? of property|dividends? paid|cash dividends|free cash flow|"
+    (r"capital expenditures?|capex|(?:purchases?|additions?|payments?) (?:of|to|for) property|"
+     r"(?:spen[dt]|add(?:ed)?|invest(?:ed)?|paid) (?:\w+ ){0,2}(?:on|in|for|to) property|dividends? paid|cash dividends|free cash flow|"
      r"cash (?:flows? )?from operations|operating cash flow|retention ratio", (0,)),
     (r"total (?:current )?assets|total (?:current )?liabilities|accounts (?:payable|receivable)|inventor(?:y|ies) balance|"
      r"net (?:property|pp&?n?e)|property, plant and equipment|working capital|quick ratio|current ratio|"
@@ -47,6 +48,8 @@ def statements_asked(question: str, items: bool = False) -> tuple[int, ...]:
     (0, 2)
     >>> statements_asked("What were total current assets at year end?", items=True)
     (1,)
+    >>> statements_asked("What did Acme spend on property and equipment?", items=True)
+    (0,)
     """
     named = {i for i, (asks, _) in enumerate(STATEMENTS) if asks.search(question)}
     if items and not named:
@@ -64,12 +67,40 @@ def statement_of(page_start: str) -> tuple[int, ...]:
     return tuple(i for i, (_, heading) in enumerate(STATEMENTS) if heading.search(head))
 
 
+def heading_line(text: str) -> tuple[int, ...]:
+    r"""Which statements a line of ``text`` is the heading of, alone on its line (a document
+    without pages, such as an HTML filing, has no page for a heading to open). A contents
+    line ("Cash Flows Statements 53") or a sentence that names a statement is no heading.
+
+    >>> heading_line("Total\nCONSOLIDATED STATEMENTS OF CASH FLOWS\n(In millions)"), heading_line("Balance Sheets 52")
+    ((0,), ())
+    """
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    return tuple(i for i, (_, heading) in enumerate(STATEMENTS)
+                 if any(heading.fullmatch(line.lower().removeprefix("condensed ").removeprefix("consolidated "))
+                        for line in lines if len(line) < 60))
+
+
+STATEMENT_CHUNKS = 3  # in a document without pages: the heading's chunk and the two after it
+
+
 def statement_pages(chunks: list[Chunk]) -> list[np.ndarray]:
     """For each of ``STATEMENTS``, which chunks lie on a page headed by it (the page's
-    first chunk opens with "Consolidated Statements of Cash Flows" or the like)."""
+    first chunk opens with "Consolidated Statements of Cash Flows" or the like), or, in a
+    document without pages, follow a heading line of it (``STATEMENT_CHUNKS``)."""
     first: dict[tuple[str, int], Chunk] = {}
     for c in chunks:
         if c.page is not None and ((c.doc_id, c.page) not in first or c.char_start < first[(c.doc_id, c.page)].char_start):
             first[(c.doc_id, c.page)] = c
     kinds = {key: statement_of(c.text) for key, c in first.items()}
-    return [np.array([i in kinds.get((c.doc_id, c.page), ()) for c in chunks], dtype=bool) for i in range(len(STATEMENTS))]
+    marks = [np.array([i in kinds.get((c.doc_id, c.page), ()) for c in chunks], dtype=bool) for i in range(len(STATEMENTS))]
+    pageless: dict[str, list[int]] = {}
+    for at, c in enumerate(chunks):
+        if c.page is None:
+            pageless.setdefault(c.doc_id, []).append(at)
+    for positions in pageless.values():
+        positions.sort(key=lambda at: chunks[at].char_start)
+        for n, at in enumerate(positions):
+            for i in heading_line(chunks[at].text):
+                marks[i][positions[n:n + STATEMENT_CHUNKS]] = True
+    return marks
