@@ -131,8 +131,9 @@ class Assistant:
         core, missing = asked.core, []
         # Names the index does not know count too: "Acme and Zeta" splits even if Zeta is missing.
         parts = question_parts(core, self.retriever.companies + names(core, common), tails=True)
-        sided = compared(sides_of(parts, common), common)
-        parts = sides_of(parts, common) if sided else parts
+        sides = sides_of(parts, common)
+        sided = compared(sides, common)
+        parts = sides if sided else parts
         if sided:  # each subject retrieved, each part checked
             extra = " ".join(asked.statements + asked.definitions)
             hits, missing = by_part(parts, hits, k, lambda part: self.retriever.retrieve(f"{part} {extra}", k, filters),

@@ -126,7 +126,8 @@ def _definition_body(sentence: str) -> str:
 
 def question_parts(query: str, names: Sequence[str] = (), tails: bool = False) -> list[str]:
     """The sub-questions of a many-part question: split at "?", at ", and <wh-word>" (", and
-    on what terms?" too), at "<Name> and <Name>" or "<Name> than <Name>" (one sub-question
+    on what terms?" too), at ", and did / is / has …", after a statement that a question
+    follows ("A report said … . What does …?"), at "<Name> and <Name>" or "<Name> than <Name>" (one sub-question
     per name), at one preposition twice ("for X versus for Y", "of X and of Y"), at "both X
     and Y", and at "between <dated period> and <dated period>" (a quarter or a date on each
     side: "between 2029 and 2031" is a range, not two periods). Splits once per piece. With
@@ -157,6 +158,8 @@ def question_parts(query: str, names: Sequence[str] = (), tails: bool = False) -
     ['Was the permit granted', 'on what terms?']
     >>> question_parts("A report said Acme spent $9 billion. What do its own filings show?")
     ['A report said Acme spent $9 billion.', 'What do its own filings show?']
+    >>> question_parts("How much did Acme Inc. Do its rivals spend more?"), question_parts("Is glass, and can safer?")
+    (['How much did Acme Inc. Do its rivals spend more?'], ['Is glass, and can safer?'])
     >>> question_parts("How much did Acme spend, and did Zeta spend anything?")
     ['How much did Acme spend', 'did Zeta spend anything?']
     >>> question_parts("What were Research and Development expenses?")
@@ -176,22 +179,26 @@ def question_parts(query: str, names: Sequence[str] = (), tails: bool = False) -
 
 
 def rejoin(parts: Sequence[str]) -> str:
-    """Parts as one question again, each ending in "?", so ``question_parts`` finds them again
-    (joined by a space alone, "…in Q3 2030" + "did Zeta buy any?" would read as one part).
+    """Parts as one question again, each ending in "?" (a statement keeps its full stop), so
+    ``question_parts`` finds them again (joined by a space alone, "…in Q3 2030" + "did Zeta
+    buy any?" would read as one part).
 
     >>> rejoin(["How much did Acme spend", "did Zeta spend anything?"])
     'How much did Acme spend? did Zeta spend anything?'
     >>> question_parts(rejoin(["How much did Acme spend", "did Zeta spend anything?"]))
     ['How much did Acme spend?', 'did Zeta spend anything?']
     """
-    return " ".join(p if p.rstrip().endswith("?") else f"{p.rstrip(' .,;')}?" for p in parts)
+    return " ".join(p if p.rstrip()[-1:] in "?." else f"{p.rstrip(' ,;')}?" for p in parts)
 
 
 _ASKING = re.compile(r"(?:how|what|which|why|where|when|who|whether|is|are|was|were|do|does|did|can|could|and|also|"
                    r"list|name|give|explain|describe|compare|tell)\b", re.I)
-_PART = re.compile(r"(?<=\?)\s+|(?<=[a-z0-9%)]\.)\s+(?=(?-i:What|How|Which|Who|When|Where|Why|Does|Did|Do|Is|Are|Was|Were)\b)|,?\s+and\s+(?=(?:(?:on|in|at|for|by|with|from|to|under)\s+)?"
+# A statement before the question ("A report said… . What does…?"), not after an abbreviation ("Acme Inc. Do…").
+_ABBREVIATION = r"(?<!\bInc\.)(?<!\bCorp\.)(?<!\bCo\.)(?<!\bLtd\.)(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bvs\.)(?<!\bNo\.)(?<!\bSt\.)"
+_PART = re.compile(r"(?<=\?)\s+|(?<=[a-z0-9%)]\.)" + _ABBREVIATION +
+                   r"\s+(?=(?-i:What|How|Which|Who|When|Where|Why|Does|Did|Do|Is|Are|Was|Were)\b)|,?\s+and\s+(?=(?:(?:on|in|at|for|by|with|from|to|under)\s+)?"
                    r"(?:how|what|which|why|where|when|who|whether)\b)"  # "…, and on what terms?"
-                   r"|,\s+and\s+(?=(?:did|does|do|is|are|was|were|has|have|had|can|could|will|would)\s)",  # ", and did Zeta…?"
+                   r"|,\s+and\s+(?=(?:did|does|do|is|are|was|were|has|have|had|could|would)\s)",  # ", and did Zeta…?" ("can": a noun too)
                    re.I)
 _NAME = r"[A-Z][\w.-]*[A-Za-z0-9](?:\s[A-Z][\w.-]*[A-Za-z0-9])*"
 _NAMES = re.compile(rf"(?<!^)\b({_NAME}(?:['’]s)?) (?:and|than|versus|vs\.?|against|compared (?:with|to)) (?:the )?"

@@ -3,7 +3,8 @@ a lead that only introduces something is followed by the sentence that takes it 
 sentence dated years away from the asked period gives way; and a comparison whose sides
 have no names is answered by the lead and its counterpart in another document.
 ``rag.retrieve.sentences`` uses them on its ranked (score, passage rank, text) triples;
-``place`` gives each prose sentence's position, consecutive within its passage."""
+``place`` gives each prose sentence's (and each list read whole's) position in its
+passage's reading order."""
 
 from __future__ import annotations
 

@@ -206,6 +206,7 @@ def key_sentences(query: str, hits: Sequence[Hit], idf: dict[str, float],
     order = itertools.count()
     for rank, hit in enumerate(hits):
         lists = [(start, end, s) for start, end, s in listed(hit.chunk.text) if len(s) <= MAX_CHARS]
+        spots = []  # (where in the passage, candidate): places follow the text, lists among sentences
         at = 0
         for s in split_sentences(hit.chunk.text):
             at = max(hit.chunk.text.find(s[:40], at), at)
@@ -216,11 +217,13 @@ def key_sentences(query: str, hits: Sequence[Hit], idf: dict[str, float],
             if 20 <= len(s) <= MAX_CHARS and len(re.findall(r"[A-Za-z]{2,}", s)) >= 4 and not LINK_ONLY.match(s):
                 candidates.append((rank, plain(s), False))
                 prior.append(hit.rank_at(at, rank))
-                place.setdefault((rank, candidates[-1][1]), next(order))
+                spots.append((at, candidates[-1][1]))
         for start, _, s in lists:
             candidates.append((rank, plain(s), False))
             prior.append(hit.rank_at(start, rank))
-            place.setdefault((rank, candidates[-1][1]), next(order))
+            spots.append((start, candidates[-1][1]))
+        for _, text in sorted(spots, key=lambda spot: spot[0]):
+            place.setdefault((rank, text), next(order))
     for rank, hit in enumerate(hits):
         # Not ``hit.passage``: its "…" line would read as a row group's label.
         facts = table_facts(f"{hit.context}\n{hit.chunk.text}" if hit.context else hit.chunk.text)

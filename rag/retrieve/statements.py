@@ -27,7 +27,7 @@ STATEMENTS = [(re.compile(q, re.I), re.compile(h, re.I)) for q, h in [
 # not the statement ("net PP&E" is a balance-sheet figure). Accounting, not any company.
 LINE_ITEMS = [(re.compile(p, re.I), where) for p, where in [
     (r"capital expenditures?|capex|(?:purchases?|additions?|payments?) (?:of|to|for) property|"
-     r"(?:spen[dt]|add(?:ed)?|invest(?:ed)?|paid) (?:\w+ ){0,2}(?:on|in|for|to) property|dividends? paid|cash dividends|free cash flow|"
+     r"(?:spen[dt]|add(?:ed)?|invest(?:ed)?|paid) (?:\w+ ){0,2}(?:on|in|for|to) property(?! tax)|dividends? paid|cash dividends|free cash flow|"
      r"cash (?:flows? )?from operations|operating cash flow|retention ratio", (0,)),
     (r"total (?:current )?assets|total (?:current )?liabilities|accounts (?:payable|receivable)|inventor(?:y|ies) balance|"
      r"net (?:property|pp&?n?e)|property, plant and equipment|working capital|quick ratio|current ratio|"
@@ -74,11 +74,18 @@ def heading_line(text: str) -> tuple[int, ...]:
 
     >>> heading_line("Total\nCONSOLIDATED STATEMENTS OF CASH FLOWS\n(In millions)"), heading_line("Balance Sheets 52")
     ((0,), ())
+    >>> heading_line("Consolidated Condensed Balance Sheets (Unaudited)"), heading_line("Income Statements\n51")
+    ((1,), ())
     """
-    lines = [" ".join(line.split()) for line in text.splitlines()]
-    return tuple(i for i, (_, heading) in enumerate(STATEMENTS)
-                 if any(heading.fullmatch(line.lower().removeprefix("condensed ").removeprefix("consolidated "))
-                        for line in lines if len(line) < 60))
+    lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+    # A contents entry has its page number after it, on its line or the next.
+    headings = [_FORM.sub("", line.lower()) for at, line in enumerate(lines)
+                if len(line) < 80 and not (at + 1 < len(lines) and lines[at + 1].isdigit())]
+    return tuple(i for i, (_, heading) in enumerate(STATEMENTS) if any(heading.fullmatch(h) for h in headings))
+
+
+# What may stand around a statement's name in its heading: "Condensed Consolidated … (Unaudited)".
+_FORM = re.compile(r"^(?:(?:condensed|consolidated|combined)\s+)+|\s*\((?:unaudited|continued|in \w+)\)$")
 
 
 STATEMENT_CHUNKS = 3  # in a document without pages: the heading's chunk and the two after it

@@ -25,6 +25,8 @@ _VALUE = re.compile(_NUMBER + "|—")
 _UNIT = re.compile(r"\((?:\$\s|dollars |amounts )?in (millions|billions|thousands)[^)]*\)|\((millions|billions|thousands)\b[^)]*\)|"
                    r"^(?:\(?\$\)?\s)?in (millions|billions|thousands)\b(?:,? except [a-z ]*?(?:data|amounts?)\b)?(?=\s*(?:$|\||(?:19|20)\d\d))",
                    re.I)  # a bare "In millions, except per share data 2030 2029", not prose ("In millions of homes")
+# A figure that can be a share: at most 100, no currency and no thousands ("16", "4.5", "(2)").
+_SHARE = re.compile(r"\(?-?(?:100|\d{1,2})(?:\.\d+)?\)?")
 _CHANGE = re.compile(r"[$%]?\s*change|[$%]", re.I)  # headers of a change column, not a group of rows
 MAX_FACTS = 40  # per passage: enough for any table that fits a chunk
 
@@ -182,12 +184,13 @@ def table_facts(text: str) -> list[str]:
 
     >>> for fact in table_facts("Net sales (in millions):\nYear Ended December 31,\n2023 | 2024\nNet Sales:\n"
     ...                         "Cloud | 90,757 | 107,556\nPercentage Growth:\nCloud | 13 | 19\nCloud | 1 | 2 | 3\n"
-    ...                         "Sales Mix:\nStores | 61% | 60%\nCloud | 16 | 17"):
+    ...                         "Sales Mix:\nStores | 61% | 60%\nCloud | 16 | 17\nTotal sales | 9,000 | 9,500"):
     ...     print(fact)
     Net Sales Cloud: 90,757 (2023); 107,556 (2024), in millions.
     Percentage Growth Cloud: 13% (2023); 19% (2024).
     Sales Mix Stores: 61% (2023); 60% (2024).
     Sales Mix Cloud: 16% (2023); 17% (2024).
+    Sales Mix Total sales: 9,000 (2023); 9,500 (2024), in millions.
     >>> table_facts("Year Ended\nJan 26, 2025 Jan 28, 2024 Change\n($ in millions, except per share data)\n"
     ...             "Revenue $ 130,497 $ 60,922 Up 114%\nNet income per share $ 2.94 $ 1.19 Up 147%")
     ['Revenue: $ 130,497 (Jan 26, 2025); $ 60,922 (Jan 28, 2024), in millions.', 'Net income per share: $ 2.94 (Jan 26, 2025); $ 1.19 (Jan 28, 2024).']
@@ -232,8 +235,10 @@ def table_facts(text: str) -> list[str]:
         # A group's first row alone may carry the "%": "Sales Mix: Stores | 61% | 60%", then "Cloud | 16 | 17".
         shares = all(v.endswith("%") for v in values) if not in_group else shares
         in_group += 1
-        if re.search(r"percent|%", group, re.I) or group and shares:  # "Percentage Growth: Cloud | 13 | 19": 13% and 19%
+        if re.search(r"percent|%", group, re.I):  # "Percentage Growth: Cloud | 13 | 19": 13% and 19%
             values = [v if v.endswith("%") or not re.search(r"\d", v) else v + "%" for v in values]
+        elif group and shares and all(_SHARE.fullmatch(v) or not re.search(r"\d", v) for v in values):
+            values = [v if not re.search(r"\d", v) else v + "%" for v in values]
         pairs = "; ".join(f"{v} ({h})" for v, h in zip(values, header))
         facts.append(f"{group + ' ' if group else ''}{label}: {pairs}{_unit_for(unit, group + ' ' + label, values)}.")
         if len(facts) == MAX_FACTS:

@@ -263,3 +263,16 @@ def test_a_part_s_term_need_not_be_named_in_a_document_about_its_subject(embed):
     top = key_sentences("How many samples were in the SFT dataset built for Zorblax-3? How many pages does "
                         "Quenby's math corpus hold?", hits, idf, embed, n=3, subjects=["Zorblax-3", "SFT", "Quenby"])
     assert any("700k samples" in e.text for e in top), [e.text for e in top]
+
+
+@pytest.mark.slow
+def test_a_list_read_whole_keeps_its_place_among_the_sentences(embed):
+    # The list comes before "That gap…": an explanation led by the list reads on to the
+    # sentence after it, not to the one before it.
+    hits, idf = _titled([("Zeta serving notes", "Zeta's revenue grew in Oslo in 2029. "
+                                                "Its actual revenue is much lower for the following reasons:\n- the "
+                                                "Lite model is priced lower,\n- only some services are paid (the app "
+                                                "is free)\n\nThat gap narrowed once paid plans launched.")])
+    top = [e.text for e in key_sentences("Why is what Zeta actually gets so much lower?", hits, idf, embed, n=2)]
+    assert top[0].startswith("Its actual revenue is much lower for the following reasons"), top
+    assert top[1].startswith("That gap narrowed"), top

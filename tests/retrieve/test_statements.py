@@ -12,9 +12,9 @@ from rag.types import Chunk
 TEXTS = [
     "Table of contents\nCash Flows Statements 53\nBalance Sheets 52",  # contents lines: no heading
     "As the statements of cash flows show, we invested more.",  # prose that names it: no heading
-    "CASH FLOWS STATEMENTS\n(In millions)\nYear Ended June 30, 2030 2029\nNet income 90 80",
-    "Investing\nAdditions to property and equipment (64,551) (44,477)",
-    "Purchases of investments (29,775) (17,732)",
+    "CASH FLOWS STATEMENTS\n(In millions)\nYear Ended March 31, 2030 2029\nNet income 90 80",
+    "Investing\nAdditions to property and equipment (9,100) (8,200)",
+    "Purchases of investments (3,300) (2,900)",
     "NOTE 1 — ACCOUNTING POLICIES\nWe follow GAAP.",
 ]
 
