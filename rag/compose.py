@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from rag.cite import Aligned
 from rag.compute import describe
 from rag.question import question_parts
-from rag.retrieve.sentences import asks_figure
+from rag.retrieve.sentences import answer_type, asks_figure
 from rag.text import is_number, tokens
 from rag.units import unit_note
 
@@ -27,7 +27,7 @@ SUPPORTING = 2  # sentences after the lead of a one-part factoid (an explanation
 LEAD_CHARS = 300  # a longer lead is cut to its clause that states the figure
 # A follow-up may open with a word that carries on the talk: "So why…?", "And how…?".
 _OPENER = r"^\s*(?:(?:so|and|but|then|okay|ok|well)\b[\s,]+)?"
-_EXPLAIN = re.compile(_OPENER + r"(?:why|how (?:do|does|did|is|are|was|were|can|could)\b(?! (?:much|many))|explain|describe|"
+_EXPLAIN = re.compile(_OPENER + r"(?:why|(?P<how>how) (?:do|does|did|is|are|was|were|can|could)\b(?! (?:much|many))|explain|describe|"
                       r"what (?:is|are|was|were) (?:the )?(?:reasons?|role|purpose|impact|effect|difference|relationship)|"
                       r"summari[sz]e|compare)", re.I)
 # "What risks does the report lay out?": a list of things, not one fact (unless it asks a
@@ -35,6 +35,11 @@ _EXPLAIN = re.compile(_OPENER + r"(?:why|how (?:do|does|did|is|are|was|were|can|
 _LIST = re.compile(_OPENER + r"(?:what|which) (?:[\w-]+ ){0,3}(?:risks|reasons|factors|challenges|steps|changes|measures|"
                    r"restrictions|limitations|advantages|benefits|drawbacks|differences|improvements|techniques|"
                    r"strategies|uncertainties|trends|consequences|lessons)\b", re.I)
+
+# "How did … change?", "How does … score on …?": how much, asked with "how".
+_MEASURED = re.compile(r"\bhow (?:do|does|did) .{2,80}?\b(?:do|perform|score|change|grow|increase|decrease|rise|fall)\b",
+                       re.I)
+
 
 def is_explanation(question: str) -> bool:
     """A question that asks why or how, or to explain, compare or describe, or has several parts.
@@ -45,9 +50,17 @@ def is_explanation(question: str) -> bool:
     (True, False)
     >>> is_explanation("What were the changes in cash in 2030?"), is_explanation("So why is it lower?")
     (False, True)
+    >>> is_explanation("How does Zeta-7B score on AlphaBench?"), is_explanation("How does Zeta-7B read tables?")
+    (False, True)
+    >>> is_explanation("How many tokens did Zeta see, and how long did training take?")
+    False
     """
-    return (bool(_EXPLAIN.match(question) or _LIST.match(question) and not asks_figure(question))
-            or len(question_parts(question)) > 1)
+    parts, why = question_parts(question), _EXPLAIN.match(question)
+    # "How did Acme's revenue change?" and "How does Zeta-7B score on X?" want figures, and a
+    # many-part question each of whose parts wants a kind of answer is a factoid many times.
+    return (bool(why and not (why.group("how") and _MEASURED.search(question) and answer_type(question))
+                 or _LIST.match(question) and not asks_figure(question))
+            or len(parts) > 1 and not all(answer_type(p) is not None for p in parts))
 
 
 def limit(question: str) -> int:

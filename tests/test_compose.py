@@ -35,6 +35,16 @@ def test_an_explanation_gets_the_longer_limit():
     assert limit("Why did Acme's sales rise?") == EXPLAIN_CHARS and limit("What did Acme sell?") == FACTOID_CHARS
 
 
+def test_a_factoid_asked_several_ways_or_by_how_keeps_the_factoid_limit():
+    """The limits follow what is asked, not how: figures asked in two parts, or by "how did …
+    change", are factoids; "how does … work" and a part that asks no figure are explanations."""
+    for factoid in ("How many tools did Acme sell in 2030, and how long did delivery take?",
+                    "How did Acme's revenue change between 2029 and 2030?", "How does Zeta-7B score on AlphaBench?"):
+        assert limit(factoid) == FACTOID_CHARS, factoid
+    for explanation in ("How does Acme price its tools?", "How many tools did Acme sell, and why did buyers choose them?"):
+        assert limit(explanation) == EXPLAIN_CHARS, explanation
+
+
 def test_a_long_lead_is_cut_to_its_clause_with_the_figure():
     lead = ("Acme's fiscal 2030 was a year of change for the group in every region it serves, with new leaders in "
             "three of its four divisions and a new name for its tools; net sales reached $5.2 million, up 4%; the "
