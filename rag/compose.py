@@ -42,7 +42,8 @@ _MEASURED = re.compile(r"\bhow (?:do|does|did) .{2,80}?\b(?:do|perform|score|cha
 
 
 def is_explanation(question: str) -> bool:
-    """A question that asks why or how, or to explain, compare or describe, or has several parts.
+    """A question that asks why or how (not how much: "how did … change?"), to explain,
+    compare or describe, or has several parts not all of which want a figure or a kind of answer.
 
     >>> is_explanation("Why did the shares fall?"), is_explanation("How much cash did Acme hold?")
     (True, False)
