@@ -119,10 +119,12 @@ def shape(aligned: Sequence[Aligned], question: str, keep: int = 0) -> list[Alig
     # One sentence per part, then two in support (one more for a why or how), within the limit.
     budget, most = limit(question), max(parts, 1) + SUPPORTING + bool(_EXPLAIN.match(question))
     out, used = [lead], len(lead.sentence) + 5
-    for a in rest:
+    for at, a in enumerate(rest):
         if len(out) >= most:
             break
-        if used + len(a.sentence) + 5 <= budget:  # " [n]" and a space per sentence
+        # Each part's own sentence (they come first) whatever its length: a part left unanswered
+        # for a shorter answer is no answer to it.
+        if at < parts - 1 or used + len(a.sentence) + 5 <= budget:  # " [n]" and a space per sentence
             out.append(a)
             used += len(a.sentence) + 5
     return out + dropped

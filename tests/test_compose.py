@@ -45,6 +45,13 @@ def test_a_factoid_asked_several_ways_or_by_how_keeps_the_factoid_limit():
         assert limit(explanation) == EXPLAIN_CHARS, explanation
 
 
+def test_each_part_keeps_its_sentence_past_the_limit():
+    lead = "Acme sold 5,000 tools in 2030, " + ", ".join([FILLER] * 7) + "."  # over 600 characters alone
+    said = checked(lead, "Zeta sold 4,000 tools in 2030.", f"{FILLER}.")
+    out = [a.sentence for a in shape(said, "How many tools did Acme sell in 2030, and how many did Zeta sell?")]
+    assert out[:2] == [lead, "Zeta sold 4,000 tools in 2030."] and len(out) == 2, out
+
+
 def test_a_long_lead_is_cut_to_its_clause_with_the_figure():
     lead = ("Acme's fiscal 2030 was a year of change for the group in every region it serves, with new leaders in "
             "three of its four divisions and a new name for its tools; net sales reached $5.2 million, up 4%; the "
