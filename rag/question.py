@@ -127,8 +127,8 @@ def _definition_body(sentence: str) -> str:
 def question_parts(query: str, names: Sequence[str] = (), tails: bool = False) -> list[str]:
     """The sub-questions of a many-part question: split at "?", at ", and <wh-word>" (", and
     on what terms?" too), at ", and did / is / has …", after a statement that a question
-    follows ("A report said … . What does …?"), at "<Name> and <Name>" or "<Name> than <Name>" (one sub-question
-    per name), at one preposition twice ("for X versus for Y", "of X and of Y"), at "both X
+    follows ("A report said … . What does …?"), at "<Name> and <Name>" or "<Name> than
+    <Name>" (one sub-question per name), at one preposition twice ("for X versus for Y", "of X and of Y"), at "both X
     and Y", and at "between <dated period> and <dated period>" (a quarter or a date on each
     side: "between 2029 and 2031" is a range, not two periods). Splits once per piece. With
     ``tails``, a piece after a "?" that asks nothing (a follow-up's carried subject, which
@@ -195,11 +195,12 @@ _ASKING = re.compile(r"(?:how|what|which|why|where|when|who|whether|is|are|was|w
                    r"list|name|give|explain|describe|compare|tell)\b", re.I)
 # A statement before the question ("A report said… . What does…?"), not after an abbreviation ("Acme Inc. Do…").
 _ABBREVIATION = r"(?<!\bInc\.)(?<!\bCorp\.)(?<!\bCo\.)(?<!\bLtd\.)(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bvs\.)(?<!\bNo\.)(?<!\bSt\.)"
-_PART = re.compile(r"(?<=\?)\s+|(?<=[a-z0-9%)]\.)" + _ABBREVIATION +
-                   r"\s+(?=(?-i:What|How|Which|Who|When|Where|Why|Does|Did|Do|Is|Are|Was|Were)\b)|,?\s+and\s+(?=(?:(?:on|in|at|for|by|with|from|to|under)\s+)?"
-                   r"(?:how|what|which|why|where|when|who|whether)\b)"  # "…, and on what terms?"
-                   r"|,\s+and\s+(?=(?:did|does|do|is|are|was|were|has|have|had|could|would)\s)",  # ", and did Zeta…?" ("can": a noun too)
-                   re.I)
+_PART = re.compile(
+    r"(?<=\?)\s+"
+    r"|(?<=[a-z0-9%)]\.)" + _ABBREVIATION + r"\s+(?=(?-i:What|How|Which|Who|When|Where|Why|Does|Did|Do|Is|Are|Was|Were)\b)"
+    r"|,?\s+and\s+(?=(?:(?:on|in|at|for|by|with|from|to|under)\s+)?(?:how|what|which|why|where|when|who|whether)\b)"
+    r"|,\s+and\s+(?=(?:did|does|do|is|are|was|were|has|have|had|could|would)\s)",  # ", and did Zeta…?" ("can": a noun too)
+    re.I)
 _NAME = r"[A-Z][\w.-]*[A-Za-z0-9](?:\s[A-Z][\w.-]*[A-Za-z0-9])*"
 _NAMES = re.compile(rf"(?<!^)\b({_NAME}(?:['’]s)?) (?:and|than|versus|vs\.?|against|compared (?:with|to)) (?:the )?"
                     rf"({_NAME}(?:['’]s)?)(?![\w-])")
