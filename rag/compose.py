@@ -53,7 +53,7 @@ def is_explanation(question: str) -> bool:
     (False, True)
     >>> is_explanation("How does Zeta-7B score on AlphaBench?"), is_explanation("How does Zeta-7B read tables?")
     (False, True)
-    >>> is_explanation("How many tokens did Zeta see, and how long did training take?")
+    >>> is_explanation("How many drones did Acme ship, and how many weeks did delivery last?")
     False
     """
     parts, why = question_parts(question), _EXPLAIN.match(question)
